@@ -1,0 +1,3 @@
+from sijill.cli import main
+
+main()

@@ -1,0 +1,111 @@
+"""Append to and verify the hash-chained audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from sijill.access.actor import Actor
+from sijill.access.models import AuditEntry, AuditHead
+
+GENESIS_HASH = "0" * 64
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def canonical_content(entry: AuditEntry) -> bytes:
+    """The fields a hash covers, in a form identical on every backend."""
+    content = {
+        "seq": entry.seq,
+        "at": _utc(entry.at).isoformat(timespec="microseconds"),
+        "actor": entry.actor,
+        "role": entry.role,
+        "action": entry.action,
+        "entity": entry.entity,
+        "entity_id": entry.entity_id,
+        "scope_code": entry.scope_code,
+        "source": entry.source,
+        "details": entry.details,
+    }
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def chain_hash(prev_hash: str, entry: AuditEntry) -> str:
+    return hashlib.sha256(prev_hash.encode("ascii") + canonical_content(entry)).hexdigest()
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: str | None = None,
+    scope_code: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one line in the caller's transaction, so the change and its trace commit together."""
+    # Taking the head row's write lock first serialises appenders on PostgreSQL (row lock) and
+    # SQLite (database write lock): two writers can never chain onto the same tip.
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_seq=AuditHead.last_seq + 1))
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
+    session.refresh(head)
+    prev_hash = head.last_hash
+    entry = AuditEntry(
+        seq=head.last_seq,
+        at=datetime.now(UTC),
+        actor=actor.username,
+        role=actor.role.value,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        scope_code=scope_code,
+        source=actor.source,
+        details=json.dumps(details or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
+        prev_hash=prev_hash,
+    )
+    entry.row_hash = chain_hash(prev_hash, entry)
+    head.last_hash = entry.row_hash
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    ok: bool
+    count: int
+    broken_seq: int | None = None
+    reason: str | None = None
+
+
+def verify(session: Session, batch_size: int = 10_000) -> VerifyResult:
+    """Walk the chain from the first row; report the first broken link or OK with the count."""
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    count = 0
+    rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=batch_size))
+    for entry in rows.scalars():
+        if entry.seq != expected_seq:
+            return VerifyResult(False, count, expected_seq, f"row {expected_seq} is missing")
+        if entry.prev_hash != expected_prev:
+            return VerifyResult(False, count, entry.seq, "previous-hash link does not match")
+        if chain_hash(entry.prev_hash, entry) != entry.row_hash:
+            return VerifyResult(False, count, entry.seq, "row content does not match its hash")
+        expected_prev = entry.row_hash
+        expected_seq += 1
+        count += 1
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one_or_none()
+    if head is None:
+        return VerifyResult(False, count, None, "chain head row is missing")
+    if head.last_seq != count or head.last_hash != expected_prev:
+        return VerifyResult(False, count, count + 1, "rows after the last one found were deleted")
+    return VerifyResult(True, count)

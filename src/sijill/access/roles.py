@@ -1,0 +1,86 @@
+"""Roles, what each may do, and which territorial level its scope must be at."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sijill.errors import Text
+
+
+class Role(StrEnum):
+    ANNEX_AGENT = "annex_agent"
+    REVIEWER = "reviewer"
+    SUPERVISOR_PROVINCE = "supervisor_province"
+    SUPERVISOR_REGION = "supervisor_region"
+    SUPERVISOR_NATIONAL = "supervisor_national"
+    PROGRAMME_OPERATOR = "programme_operator"
+    POLICY_ANALYST = "policy_analyst"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+class Permission(StrEnum):
+    PERSON_READ = "person:read"
+    PERSON_WRITE = "person:write"
+    DUPLICATE_REVIEW = "duplicate:review"
+    TERRITORY_READ = "territory:read"
+    TERRITORY_WRITE = "territory:write"
+    USER_ADMIN = "user:admin"
+    AUDIT_READ = "audit:read"
+    REPORT_READ = "report:read"
+    SIMULATE = "simulate"
+    OPERATOR_DECIDE = "operator:decide"
+
+
+_ALL = frozenset(Permission)
+
+PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ANNEX_AGENT: frozenset(
+        {Permission.PERSON_READ, Permission.PERSON_WRITE, Permission.TERRITORY_READ}
+    ),
+    Role.REVIEWER: frozenset(
+        {Permission.PERSON_READ, Permission.DUPLICATE_REVIEW, Permission.TERRITORY_READ}
+    ),
+    Role.SUPERVISOR_PROVINCE: frozenset(
+        {Permission.PERSON_READ, Permission.TERRITORY_READ, Permission.REPORT_READ}
+    ),
+    Role.SUPERVISOR_REGION: frozenset(
+        {Permission.PERSON_READ, Permission.TERRITORY_READ, Permission.REPORT_READ}
+    ),
+    Role.SUPERVISOR_NATIONAL: frozenset(
+        {Permission.PERSON_READ, Permission.TERRITORY_READ, Permission.REPORT_READ}
+    ),
+    Role.PROGRAMME_OPERATOR: frozenset({Permission.TERRITORY_READ, Permission.OPERATOR_DECIDE}),
+    # Analysts work on aggregates and simulations, not on named people.
+    Role.POLICY_ANALYST: frozenset(
+        {Permission.TERRITORY_READ, Permission.REPORT_READ, Permission.SIMULATE}
+    ),
+    Role.AUDITOR: frozenset({Permission.AUDIT_READ, Permission.TERRITORY_READ, Permission.PERSON_READ}),
+    Role.ADMIN: _ALL - {Permission.OPERATOR_DECIDE},
+}
+
+# The territorial level a role's scope must sit at; None means the role is national and
+# must have no scope. A tuple lists the levels allowed.
+SCOPE_LEVELS: dict[Role, tuple[str, ...] | None] = {
+    Role.ANNEX_AGENT: ("annex",),
+    Role.REVIEWER: ("annex", "commune", "province", "region", "national"),
+    Role.SUPERVISOR_PROVINCE: ("province",),
+    Role.SUPERVISOR_REGION: ("region",),
+    Role.SUPERVISOR_NATIONAL: ("national",),
+    Role.PROGRAMME_OPERATOR: ("national",),
+    Role.POLICY_ANALYST: ("national",),
+    Role.AUDITOR: ("national",),
+    Role.ADMIN: ("national",),
+}
+
+ROLE_LABELS: dict[Role, Text] = {
+    Role.ANNEX_AGENT: Text("عون الملحقة الإدارية", "Agent d'annexe", "annex agent"),
+    Role.REVIEWER: Text("مراجع", "Réviseur", "reviewer"),
+    Role.SUPERVISOR_PROVINCE: Text("مشرف إقليمي", "Superviseur provincial", "province supervisor"),
+    Role.SUPERVISOR_REGION: Text("مشرف جهوي", "Superviseur régional", "region supervisor"),
+    Role.SUPERVISOR_NATIONAL: Text("مشرف وطني", "Superviseur national", "national supervisor"),
+    Role.PROGRAMME_OPERATOR: Text("مشغل البرنامج", "Opérateur de programme", "programme operator"),
+    Role.POLICY_ANALYST: Text("محلل السياسات", "Analyste des politiques", "policy analyst"),
+    Role.AUDITOR: Text("مدقق", "Auditeur", "auditor"),
+    Role.ADMIN: Text("مسؤول النظام", "Administrateur", "administrator"),
+}

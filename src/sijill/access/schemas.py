@@ -1,0 +1,53 @@
+"""Pydantic I/O for users and audit entries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sijill.access.roles import Role
+
+
+class UserIn(BaseModel):
+    username: str = Field(min_length=3, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    full_name: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=10, max_length=200)
+    role: Role
+    scope_code: str | None = None
+    language: str = Field(default="ar", pattern="^(ar|fr)$")
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    full_name: str
+    role: Role
+    scope_code: str | None
+    language: str
+    is_active: bool
+    created_at: datetime
+
+
+class AuditEntryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    entity: str
+    entity_id: str | None
+    scope_code: str | None
+    source: str
+    details: str
+    row_hash: str
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int

@@ -1,0 +1,8 @@
+"""Import every context's tables so Base.metadata is complete (Alembic, tests)."""
+
+from sijill.access import models as access_models
+from sijill.db import Base
+from sijill.population import models as population_models
+from sijill.territory import models as territory_models
+
+__all__ = ["Base", "access_models", "population_models", "territory_models"]

@@ -1,0 +1,63 @@
+"""The FastAPI application: API under /api (docs at /api/docs), pages at /."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine, text
+
+from sijill.api import audit, auth, persons, territory, users
+from sijill.api.errors import install_error_handlers
+from sijill.config import Settings, get_settings
+from sijill.db import make_engine, make_sessionmaker
+from sijill.web import pages
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.database_url)
+    app = FastAPI(
+        title="Sijill API",
+        version="0.1.0",
+        description="Population register, social registry, programmes. Every call is scoped and audited.",
+        docs_url=None,  # served below with local assets: no CDN
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    install_error_handlers(app)
+
+    api = APIRouter(prefix="/api")
+    for module in (auth, users, territory, persons, audit):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(pages.router)
+
+    # Swagger UI's JavaScript and CSS come from an installed wheel, so the docs work offline.
+    swagger_assets = Path(str(resources.files("fastapi_offline").joinpath("static")))
+    app.mount("/api/docs-assets", StaticFiles(directory=swagger_assets), name="docs-assets")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="Sijill API",
+            swagger_js_url="/api/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/api/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/api/docs-assets/favicon.png",
+        )
+
+    @app.get("/health", include_in_schema=False)
+    def health() -> dict[str, str]:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return {"status": "ok", "database": engine.dialect.name}
+
+    return app

@@ -1,0 +1,74 @@
+"""Typed FastAPI dependencies: a session per request, and the authenticated actor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session, sessionmaker
+
+from sijill.access.actor import Actor
+from sijill.access.queries import active_user
+from sijill.access.service import actor_for
+from sijill.access.tokens import InvalidTokenError, read_token
+from sijill.config import Settings
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+
+UNAUTHORISED = HTTPException(
+    status_code=status.HTTP_401_UNAUTHORIZED,
+    detail={"code": "not_authenticated", "message": {
+        "ar": "يلزم تسجيل الدخول", "fr": "Authentification requise", "en": "not authenticated"}},
+    headers={"WWW-Authenticate": "Bearer"},
+)
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the handler returns, rolled back on error."""
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def client_source(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def get_actor(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Actor:
+    if not token:
+        raise UNAUTHORISED
+    try:
+        username = read_token(token, settings.secret_key)
+    except InvalidTokenError:
+        raise UNAUTHORISED from None
+    # The user is read on every request so that disabling an account takes effect at once.
+    user = active_user(session, username)
+    if user is None:
+        raise UNAUTHORISED
+    return actor_for(user, client_source(request))
+
+
+CurrentActor = Annotated[Actor, Depends(get_actor)]

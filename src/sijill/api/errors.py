@@ -1,0 +1,54 @@
+"""Turn domain errors and request validation errors into bilingual 4xx JSON; never a trace."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from sijill.errors import SijillError
+
+log = logging.getLogger("sijill.api")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SijillError)
+    async def _domain_error(_request: Request, exc: SijillError) -> JSONResponse:
+        log.info("refused: %s", exc.code)
+        return JSONResponse(status_code=exc.status, content={"error": exc.as_dict()})
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = []
+        for err in exc.errors():
+            location = ".".join(str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path"))
+            details.append({
+                "field": location,
+                "rule": {
+                    "en": err.get("msg", ""),
+                    "fr": f"valeur refusée ({err.get('type', '')})",
+                    "ar": f"قيمة مرفوضة ({err.get('type', '')})",
+                },
+            })
+        fields = ", ".join(d["field"] for d in details)
+        body = {
+            "code": "invalid_request",
+            "message": {
+                "ar": f"بيانات غير صالحة في الحقول: {fields}",
+                "fr": f"Données invalides pour les champs : {fields}",
+                "en": f"invalid fields: {fields}",
+            },
+            "details": details,
+        }
+        return JSONResponse(status_code=422, content={"error": body})
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        # Logged with its type only: exception text may carry personal data from the query.
+        log.error("unexpected error: %s", type(exc).__name__)
+        return JSONResponse(status_code=500, content={"error": {
+            "code": "internal_error",
+            "message": {"ar": "خطأ داخلي؛ لم يتم حفظ أي شيء", "fr": "Erreur interne ; rien n'a été enregistré",
+                        "en": "internal error; nothing was saved"}}})

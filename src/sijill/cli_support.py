@@ -1,0 +1,40 @@
+"""Shared plumbing for CLI commands: settings, engine, the acting operator, error exits."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from sijill.access.actor import Actor
+from sijill.config import get_settings
+from sijill.db import make_engine, make_sessionmaker, require_migrated, transaction
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def cli_actor() -> Actor:
+    """Whoever runs a command on the server acts as the system administrator, traced by OS user."""
+    return Actor.system(source=f"cli:{getpass.getuser()}")
+
+
+def engine_from_settings(check_migrated: bool = True) -> Engine:
+    engine = make_engine(get_settings().database_url)
+    if check_migrated:
+        require_migrated(engine)
+    return engine
+
+
+@contextmanager
+def cli_transaction(check_migrated: bool = True) -> Iterator[Session]:
+    engine = engine_from_settings(check_migrated)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()

@@ -1,0 +1,72 @@
+"""Settings from the environment (SIJILL_*), read in one place.
+
+Invalid settings stop the start with a message naming the variable, so an operator never
+has to read a traceback to find a typo in a deployment file.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_URL = "sqlite:///./sijill.db"
+
+
+class SettingsError(Exception):
+    """A SIJILL_* variable holds a value that cannot be used."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SIJILL_", extra="ignore")
+
+    database_url: str = DEFAULT_SQLITE_URL
+    # Signing key for API bearer tokens; the default is only for a laptop demo, and
+    # `sijill serve` warns when it is used.
+    secret_key: str = Field(default="dev-only-change-me-sijill-0000000000", min_length=32)
+    token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    data_dir: Path = Path("./data")
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql")):
+            raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
+        if value.startswith("postgresql") and not value.startswith("postgresql+psycopg://"):
+            # psycopg 3 is the only PostgreSQL driver we install.
+            raise ValueError("use the psycopg 3 driver: postgresql+psycopg://user@host:port/db")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return upper
+
+    @property
+    def uses_default_secret(self) -> bool:
+        return self.secret_key == Settings.model_fields["secret_key"].default
+
+
+def load_settings() -> Settings:
+    """Read the environment; raise SettingsError naming the variable on bad values."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "?"
+            problems.append(f"SIJILL_{field.upper()}: {err['msg']}")
+        raise SettingsError("; ".join(problems)) from None
+
+
+@cache
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,80 @@
+"""`sijill demo`: one synthetic province loaded end to end, with one account per role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+from rich.table import Table
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sijill.access import service as access_service
+from sijill.access.actor import Actor
+from sijill.access.roles import Role
+from sijill.access.schemas import UserIn
+from sijill.cli_support import cli_actor, cli_transaction, console
+from sijill.population.bulk import load_synthetic_persons
+from sijill.population.models import Person
+from sijill.synth.runner import run_synth
+from sijill.territory import service as territory_service
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    username: str
+    role: Role
+    scope_code: str | None
+    password: str
+
+
+def demo_accounts(province: str, region: str, annexes: list[str]) -> list[DemoAccount]:
+    """One account per role; two annex agents so territorial isolation can be tried by hand."""
+    def password(name: str) -> str:
+        return f"{name}-demo-2026"
+
+    return [
+        DemoAccount("admin", Role.ADMIN, None, password("admin")),
+        DemoAccount("agent", Role.ANNEX_AGENT, annexes[0], password("agent")),
+        DemoAccount("agent2", Role.ANNEX_AGENT, annexes[1], password("agent2")),
+        DemoAccount("reviewer", Role.REVIEWER, province, password("reviewer")),
+        DemoAccount("sup_province", Role.SUPERVISOR_PROVINCE, province, password("sup_province")),
+        DemoAccount("sup_region", Role.SUPERVISOR_REGION, region, password("sup_region")),
+        DemoAccount("sup_national", Role.SUPERVISOR_NATIONAL, None, password("sup_national")),
+        DemoAccount("operator", Role.PROGRAMME_OPERATOR, None, password("operator")),
+        DemoAccount("analyst", Role.POLICY_ANALYST, None, password("analyst")),
+        DemoAccount("auditor", Role.AUDITOR, None, password("auditor")),
+    ]
+
+
+def load_demo(*, session: Session, actor: Actor, out: Path, seed: int, province: str) -> list[DemoAccount]:
+    """Load generated files into the database in the caller's single transaction."""
+    territory_service.load_reference(session=session, actor=actor)
+    units = pl.read_parquet(out / "territory.parquet")
+    territory_service.import_territory(session=session, actor=actor, records=units.to_dicts(),
+                                       source_name="territory.parquet")
+    load_synthetic_persons(session=session, actor=actor, persons_file=out / "persons.parquet", seed=seed)
+    annexes = units.filter(pl.col("level") == "annex").sort("code")["code"].to_list()
+    accounts = demo_accounts(province, province.split(".")[0], annexes)
+    for account in accounts:
+        access_service.create_user(session=session, actor=actor, data=UserIn(
+            username=account.username, full_name=f"Demo {account.role.value}", password=account.password,
+            role=account.role, scope_code=account.scope_code, language="ar",
+        ))
+    return accounts
+
+
+def build_demo(*, out: Path, persons: int, seed: int, province: str, skip_if_loaded: bool) -> None:
+    with cli_transaction() as session:
+        loaded = session.execute(select(func.count()).select_from(Person)).scalar_one()
+    if loaded and skip_if_loaded:
+        console.print(f"demo already loaded ({loaded:,} persons); skipping. Accounts: see `sijill users list`.")
+        return
+    run_synth(persons=persons, seed=seed, out=out, provinces=[province], quiet=False)
+    with cli_transaction() as session:
+        accounts = load_demo(session=session, actor=cli_actor(), out=out, seed=seed, province=province)
+    table = Table("user", "role", "scope", "password", title="Demo accounts / حسابات العرض / comptes de démo")
+    for account in accounts:
+        table.add_row(account.username, account.role.value, account.scope_code or "national", account.password)
+    console.print(table)
