@@ -44,6 +44,9 @@ def _pg_available() -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("SIJILL_SECRET_KEY", "test-secret-key-0123456789abcdef0123456789")
+    # Cheap hashes keep the suite fast; production cost is set by the defaults in config.py.
+    os.environ.setdefault("SIJILL_ARGON2_TIME_COST", "1")
+    os.environ.setdefault("SIJILL_ARGON2_MEMORY_KIB", "1024")
     get_settings.cache_clear()
     if os.environ.get("SIJILL_TEST_REQUIRE_POSTGRES") == "1" and not _pg_available():
         raise pytest.UsageError(

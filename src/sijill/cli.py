@@ -125,7 +125,10 @@ def main() -> None:
     """Entry point: turn every expected failure into a clear message and exit code 2."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns an Exit's code instead of exiting.
+        result = app(standalone_mode=False)
+        if isinstance(result, int) and result:
+            sys.exit(result)
     except SettingsError as exc:
         err_console.print(f"invalid setting: {exc}\nإعداد غير صالح / paramètre invalide", markup=False)
         sys.exit(2)

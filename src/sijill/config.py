@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     # `sijill serve` warns when it is used.
     secret_key: str = Field(default="dev-only-change-me-sijill-0000000000", min_length=32)
     token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Argon2id cost; the defaults follow RFC 9106's second recommended option. Tests lower them.
+    argon2_time_cost: int = Field(default=3, ge=1, le=20)
+    argon2_memory_kib: int = Field(default=65536, ge=1024, le=4 * 1024 * 1024)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     data_dir: Path = Path("./data")

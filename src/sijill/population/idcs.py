@@ -16,11 +16,13 @@ _D = np.array([
     [6, 5, 9, 8, 7, 1, 0, 4, 3, 2], [7, 6, 5, 9, 8, 2, 1, 0, 4, 3], [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
     [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
 ], dtype=np.int8)
-_P = np.array([
-    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 5, 7, 6, 2, 8, 3, 0, 9, 4], [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
-    [8, 9, 1, 6, 0, 4, 3, 5, 2, 7], [9, 4, 5, 3, 1, 2, 7, 6, 8, 0], [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
-    [2, 7, 9, 3, 8, 0, 6, 4, 1, 5], [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
-], dtype=np.int8)
+# Position permutations: powers of Verhoeff's permutation (0 1 5 8 9 4 2 7)(3 6), built by
+# composition rather than typed out, so the table cannot hold a transcription error.
+_P1 = np.array([1, 5, 7, 6, 2, 8, 3, 0, 9, 4], dtype=np.int8)
+_P = np.empty((8, 10), dtype=np.int8)
+_P[0] = np.arange(10)
+for _power in range(1, 8):
+    _P[_power] = _P1[_P[_power - 1]]
 _INV = np.array([0, 4, 3, 2, 1, 5, 6, 7, 8, 9], dtype=np.int8)
 
 

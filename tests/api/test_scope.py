@@ -1,0 +1,114 @@
+"""Territorial scope: an annex agent never sees another annex's people, through any endpoint."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.factories import ANNEX_A, ANNEX_B, ANNEX_OTHER_PROVINCE, PERSONS
+
+OUTSIDE_A = [PERSONS[ANNEX_B], PERSONS[ANNEX_OTHER_PROVINCE]]
+# Values that would point an endpoint at data outside annex A, by path parameter name.
+PATH_VALUES = {"idcs": PERSONS[ANNEX_B][0], "code": ANNEX_B, "username": "agent_b"}
+QUERY_VALUES = {"annex_code": ANNEX_B, "within": "03.02.001", "username": "agent_b"}
+
+
+def _leaks(text: str, sent: set[str]) -> list[str]:
+    """Values of people outside annex A found in a response, beyond what the caller sent itself."""
+    return [value for person in OUTSIDE_A for value in person if value in text and value not in sent]
+
+
+def test_agent_cannot_read_a_person_of_another_annex(
+    client: TestClient, login: Callable[[str], dict[str, str]]
+) -> None:
+    agent = login("agent_a")
+    own = client.get(f"/api/persons/{PERSONS[ANNEX_A][0]}", headers=agent)
+    assert own.status_code == 200 and own.json()["annex_code"] == ANNEX_A
+    for idcs in (PERSONS[ANNEX_B][0], PERSONS[ANNEX_OTHER_PROVINCE][0], "9999999999"):
+        other = client.get(f"/api/persons/{idcs}", headers=agent)
+        # 404 like a number that does not exist: the answer must not reveal existence.
+        assert other.status_code == 404
+        assert other.json()["error"]["code"] == "not_found"
+    missing = client.get("/api/persons/9999999999", headers=agent).json()
+    hidden = client.get(f"/api/persons/{PERSONS[ANNEX_B][0]}", headers=agent).json()
+    assert missing["error"]["message"].keys() == hidden["error"]["message"].keys()
+
+
+def test_listing_returns_only_the_actors_territory(
+    client: TestClient, login: Callable[[str], dict[str, str]]
+) -> None:
+    def annexes(username: str, **params: str) -> set[str]:
+        response = client.get("/api/persons", headers=login(username), params=params)
+        assert response.status_code == 200
+        return {p["annex_code"] for p in response.json()["items"]}
+
+    assert annexes("agent_a") == {ANNEX_A}
+    assert annexes("agent_a", annex_code=ANNEX_B) == set()
+    assert annexes("agent_b") == {ANNEX_B}
+    assert annexes("sup_province") == {ANNEX_A, ANNEX_B}
+    assert annexes("sup_region") == {ANNEX_A, ANNEX_B}
+    assert annexes("sup_national") == {ANNEX_A, ANNEX_B, ANNEX_OTHER_PROVINCE}
+
+
+def test_no_get_endpoint_leaks_another_annexs_people(
+    client: TestClient, login: Callable[[str], dict[str, str]]
+) -> None:
+    agent = login("agent_a")
+    # Read from the OpenAPI document so that every endpoint added later is covered too.
+    paths = client.get("/api/openapi.json").json()["paths"]
+    gets = {path: item["get"] for path, item in paths.items() if "get" in item}
+    assert len(gets) >= 6
+    for template, operation in gets.items():
+        names = re.findall(r"{(\w+)}", template)
+        unknown = [n for n in names if n not in PATH_VALUES]
+        assert not unknown, f"add a value for path parameter(s) {unknown} of {template} to this test"
+        path = template.format(**{n: PATH_VALUES[n] for n in names})
+        query = {p["name"]: QUERY_VALUES[p["name"]] for p in operation.get("parameters", [])
+                 if p["in"] == "query" and p["name"] in QUERY_VALUES}
+        response = client.get(path, headers=agent, params=query)
+        assert response.status_code in (200, 403, 404), (template, response.status_code)
+        sent = set(query.values()) | {PATH_VALUES[n] for n in names}
+        assert _leaks(response.text, sent) == [], f"{template} leaked data outside annex A"
+
+
+def test_role_without_permission_gets_403(client: TestClient, login: Callable[[str], dict[str, str]]) -> None:
+    analyst = login("analyst")
+    # Analysts work on aggregates: named people are not theirs to read.
+    response = client.get(f"/api/persons/{PERSONS[ANNEX_A][0]}", headers=analyst)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "forbidden"
+    assert client.get("/api/audit/entries", headers=login("agent_a")).status_code == 403
+    assert client.get("/api/users", headers=login("sup_national")).status_code == 403
+
+
+@pytest.mark.parametrize("username", ["agent_a", "sup_province"])
+def test_every_read_of_personal_data_is_audited(
+    client: TestClient, login: Callable[[str], dict[str, str]], username: str
+) -> None:
+    headers = login(username)
+    idcs = PERSONS[ANNEX_A][0]
+    assert client.get(f"/api/persons/{idcs}", headers=headers).status_code == 200
+    assert client.get("/api/persons", headers=headers).status_code == 200
+    trail = client.get("/api/audit/entries", params={"username": username},
+                       headers=login("auditor")).json()
+    reads = [e for e in trail if e["action"] == "person.read"]
+    lists = [e for e in trail if e["action"] == "person.list"]
+    assert [(r["entity_id"], r["scope_code"]) for r in reads] == [(idcs, ANNEX_A)]
+    assert len(lists) == 1 and idcs in lists[0]["details"]
+    # A refused read (out of scope) leaves no trace of a read that did not happen.
+    client.get(f"/api/persons/{PERSONS[ANNEX_OTHER_PROVINCE][0]}", headers=headers)
+    again = client.get("/api/audit/entries", params={"username": username, "action": "person.read"},
+                       headers=login("auditor")).json()
+    assert len(again) == 1
+
+
+def test_province_supervisor_cannot_manage_users_of_other_provinces(
+    client: TestClient, login: Callable[[str], dict[str, str]]
+) -> None:
+    response = client.post("/api/users", headers=login("sup_province"), json={
+        "username": "intruder", "full_name": "X", "password": "long-enough-pw", "role": "annex_agent",
+        "scope_code": ANNEX_OTHER_PROVINCE})
+    assert response.status_code == 403

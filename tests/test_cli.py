@@ -1,0 +1,87 @@
+"""The `sijill` command end to end, in a real subprocess: exit codes and messages."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from sijill.db import make_engine
+
+
+def sijill(*args: str, db_url: str, extra_env: dict[str, str] | None = None,
+           stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SIJILL_DATABASE_URL": db_url, **(extra_env or {})}
+    return subprocess.run([sys.executable, "-m", "sijill", *args], capture_output=True, text=True, env=env,
+                          input=stdin, timeout=120, check=False)
+
+
+@pytest.fixture
+def fresh_sqlite(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+def test_command_on_unmigrated_database_says_to_upgrade(fresh_sqlite: str) -> None:
+    result = sijill("users", "list", db_url=fresh_sqlite)
+    assert result.returncode == 2
+    assert "sijill db upgrade" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_setting_names_the_variable(fresh_sqlite: str) -> None:
+    result = sijill("db", "current", db_url="mysql://nowhere/db")
+    assert result.returncode == 2
+    assert "SIJILL_DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+    short_key = sijill("db", "current", db_url=fresh_sqlite, extra_env={"SIJILL_SECRET_KEY": "short"})
+    assert short_key.returncode == 2 and "SIJILL_SECRET_KEY" in short_key.stderr
+
+
+def test_upgrade_users_and_audit_verify_flow(fresh_sqlite: str) -> None:
+    up = sijill("db", "upgrade", db_url=fresh_sqlite)
+    assert up.returncode == 0, up.stderr
+    assert "revision 0001" in up.stdout and "reference territory loaded" in up.stdout
+    assert "up to date" in sijill("db", "current", db_url=fresh_sqlite).stdout
+
+    env = {"NEW_PASSWORD": "a-long-enough-password"}
+    created = sijill("users", "create", "--username", "agent1", "--role", "annex_agent", "--full-name", "A One",
+                     "--scope", "03.02", "--password-env", "NEW_PASSWORD", db_url=fresh_sqlite, extra_env=env)
+    # An annex agent's scope must be an annex, not a province: refused with both languages.
+    assert created.returncode == 2
+    assert "scope_code" in created.stderr and "annex" in created.stderr
+    assert "الحقل" in created.stderr and "champ" in created.stderr
+
+    ok = sijill("users", "create", "--username", "sup1", "--role", "supervisor_province", "--full-name", "S One",
+                "--scope", "03.02", "--password-env", "NEW_PASSWORD", db_url=fresh_sqlite, extra_env=env)
+    assert ok.returncode == 0, ok.stderr
+    weak = sijill("users", "create", "--username", "sup2", "--role", "supervisor_province", "--full-name", "S2",
+                  "--scope", "03.02", "--password-env", "SHORT", db_url=fresh_sqlite, extra_env={"SHORT": "abc"})
+    assert weak.returncode == 2 and "password" in weak.stderr
+    assert sijill("users", "disable", "sup1", db_url=fresh_sqlite).returncode == 0
+    listing = sijill("users", "list", db_url=fresh_sqlite).stdout
+    assert "sup1" in listing and "no" in listing
+    missing = sijill("users", "disable", "ghost", db_url=fresh_sqlite)
+    assert missing.returncode == 2 and "ghost" in missing.stderr
+
+    verified = sijill("audit", "verify", db_url=fresh_sqlite)
+    assert verified.returncode == 0
+    assert verified.stdout.startswith("OK: 3 audit rows")  # reference load, user create, user disable
+
+    engine = make_engine(fresh_sqlite)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TRIGGER audit_log_no_update"))
+        connection.execute(text("UPDATE audit_log SET details = '{}' WHERE seq = 2"))
+    engine.dispose()
+    broken = sijill("audit", "verify", db_url=fresh_sqlite)
+    assert broken.returncode == 1
+    assert "BROKEN at row 2" in broken.stderr
+
+
+def test_unknown_benchmark_is_a_clear_error(fresh_sqlite: str) -> None:
+    result = sijill("bench", "nope", db_url=fresh_sqlite)
+    assert result.returncode == 2
+    assert "synth" in result.stderr and "Benchmark inconnu" in result.stderr
