@@ -49,9 +49,7 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("SIJILL_ARGON2_MEMORY_KIB", "1024")
     get_settings.cache_clear()
     if os.environ.get("SIJILL_TEST_REQUIRE_POSTGRES") == "1" and not _pg_available():
-        raise pytest.UsageError(
-            f"SIJILL_TEST_REQUIRE_POSTGRES=1 but PostgreSQL does not answer at {_pg_admin_url()}"
-        )
+        raise pytest.UsageError(f"SIJILL_TEST_REQUIRE_POSTGRES=1 but PostgreSQL does not answer at {_pg_admin_url()}")
 
 
 @pytest.fixture(scope="session")
@@ -88,13 +86,16 @@ def pg_database() -> Iterator[str]:
 def _reset_postgres(engine: Engine) -> None:
     """Empty every table between tests; triggers are bypassed only for this clean-up."""
     with engine.begin() as connection:
-        tables = connection.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-        )).scalars().all()
+        tables = (
+            connection.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+            )
+            .scalars()
+            .all()
+        )
         connection.execute(text("SET LOCAL session_replication_role = replica"))
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        connection.execute(text(
-            "INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, '" + "0" * 64 + "')"))
+        connection.execute(text("INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, '" + "0" * 64 + "')"))
     with make_sessionmaker(engine)() as session, session.begin():
         load_reference(session=session, actor=SYSTEM)
 

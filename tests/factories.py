@@ -19,16 +19,51 @@ ANNEX_OTHER_PROVINCE = "04.04.001.01"
 PASSWORD = "correct-horse-battery"
 
 UNITS = [
-    {"level": "commune", "code": "03.02.001", "parent_code": "03.02", "kind": "urban_commune",
-     "milieu": "urban", "name_fr": "Meknès", "name_ar": "مكناس"},
-    {"level": "annex", "code": ANNEX_A, "parent_code": "03.02.001", "kind": "annex", "milieu": "urban",
-     "name_fr": "Annexe 1", "name_ar": "الملحقة 1"},
-    {"level": "annex", "code": ANNEX_B, "parent_code": "03.02.001", "kind": "annex", "milieu": "urban",
-     "name_fr": "Annexe 2", "name_ar": "الملحقة 2"},
-    {"level": "commune", "code": "04.04.001", "parent_code": "04.04", "kind": "urban_commune",
-     "milieu": "urban", "name_fr": "Kénitra", "name_ar": "القنيطرة"},
-    {"level": "annex", "code": ANNEX_OTHER_PROVINCE, "parent_code": "04.04.001", "kind": "annex",
-     "milieu": "urban", "name_fr": "Annexe K1", "name_ar": "ملحقة ق1"},
+    {
+        "level": "commune",
+        "code": "03.02.001",
+        "parent_code": "03.02",
+        "kind": "urban_commune",
+        "milieu": "urban",
+        "name_fr": "Meknès",
+        "name_ar": "مكناس",
+    },
+    {
+        "level": "annex",
+        "code": ANNEX_A,
+        "parent_code": "03.02.001",
+        "kind": "annex",
+        "milieu": "urban",
+        "name_fr": "Annexe 1",
+        "name_ar": "الملحقة 1",
+    },
+    {
+        "level": "annex",
+        "code": ANNEX_B,
+        "parent_code": "03.02.001",
+        "kind": "annex",
+        "milieu": "urban",
+        "name_fr": "Annexe 2",
+        "name_ar": "الملحقة 2",
+    },
+    {
+        "level": "commune",
+        "code": "04.04.001",
+        "parent_code": "04.04",
+        "kind": "urban_commune",
+        "milieu": "urban",
+        "name_fr": "Kénitra",
+        "name_ar": "القنيطرة",
+    },
+    {
+        "level": "annex",
+        "code": ANNEX_OTHER_PROVINCE,
+        "parent_code": "04.04.001",
+        "kind": "annex",
+        "milieu": "urban",
+        "name_fr": "Annexe K1",
+        "name_ar": "ملحقة ق1",
+    },
 ]
 
 # One person per annex; names chosen so a leak is easy to spot in any response body.
@@ -46,19 +81,37 @@ def seed_territory(session: Session, actor: Actor) -> None:
 def seed_persons(session: Session) -> None:
     now = datetime.now(UTC)
     for annex, (idcs, given_lat, family_lat, given_ar, family_ar, cin) in PERSONS.items():
-        session.add(Person(
-            idcs=idcs, given_name_lat=given_lat, family_name_lat=family_lat, given_name_ar=given_ar,
-            family_name_ar=family_ar, sex="F", birth_year=1980, birth_date=date(1980, 5, 17),
-            birth_date_precision="day", nationality="MAR", cin=cin, phone="+212612345678",
-            annex_code=annex, status="active", created_by="test", created_at=now, updated_by="test",
-            updated_at=now,
-        ))
+        session.add(
+            Person(
+                idcs=idcs,
+                given_name_lat=given_lat,
+                family_name_lat=family_lat,
+                given_name_ar=given_ar,
+                family_name_ar=family_ar,
+                sex="F",
+                birth_year=1980,
+                birth_date=date(1980, 5, 17),
+                birth_date_precision="day",
+                nationality="MAR",
+                cin=cin,
+                phone="+212612345678",
+                annex_code=annex,
+                status="active",
+                created_by="test",
+                created_at=now,
+                updated_by="test",
+                updated_at=now,
+            )
+        )
     session.flush()
 
 
 def create_user(session: Session, actor: Actor, username: str, role: Role, scope: str | None) -> None:
-    access_service.create_user(session=session, actor=actor, data=UserIn(
-        username=username, full_name=username.title(), password=PASSWORD, role=role, scope_code=scope))
+    access_service.create_user(
+        session=session,
+        actor=actor,
+        data=UserIn(username=username, full_name=username.title(), password=PASSWORD, role=role, scope_code=scope),
+    )
 
 
 def seed_world(session: Session, actor: Actor) -> None:

@@ -13,11 +13,19 @@ from sqlalchemy import text
 from sijill.db import make_engine
 
 
-def sijill(*args: str, db_url: str, extra_env: dict[str, str] | None = None,
-           stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def sijill(
+    *args: str, db_url: str, extra_env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SIJILL_DATABASE_URL": db_url, **(extra_env or {})}
-    return subprocess.run([sys.executable, "-m", "sijill", *args], capture_output=True, text=True, env=env,
-                          input=stdin, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "sijill", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -48,18 +56,60 @@ def test_upgrade_users_and_audit_verify_flow(fresh_sqlite: str) -> None:
     assert "up to date" in sijill("db", "current", db_url=fresh_sqlite).stdout
 
     env = {"NEW_PASSWORD": "a-long-enough-password"}
-    created = sijill("users", "create", "--username", "agent1", "--role", "annex_agent", "--full-name", "A One",
-                     "--scope", "03.02", "--password-env", "NEW_PASSWORD", db_url=fresh_sqlite, extra_env=env)
+    created = sijill(
+        "users",
+        "create",
+        "--username",
+        "agent1",
+        "--role",
+        "annex_agent",
+        "--full-name",
+        "A One",
+        "--scope",
+        "03.02",
+        "--password-env",
+        "NEW_PASSWORD",
+        db_url=fresh_sqlite,
+        extra_env=env,
+    )
     # An annex agent's scope must be an annex, not a province: refused with both languages.
     assert created.returncode == 2
     assert "scope_code" in created.stderr and "annex" in created.stderr
     assert "الحقل" in created.stderr and "champ" in created.stderr
 
-    ok = sijill("users", "create", "--username", "sup1", "--role", "supervisor_province", "--full-name", "S One",
-                "--scope", "03.02", "--password-env", "NEW_PASSWORD", db_url=fresh_sqlite, extra_env=env)
+    ok = sijill(
+        "users",
+        "create",
+        "--username",
+        "sup1",
+        "--role",
+        "supervisor_province",
+        "--full-name",
+        "S One",
+        "--scope",
+        "03.02",
+        "--password-env",
+        "NEW_PASSWORD",
+        db_url=fresh_sqlite,
+        extra_env=env,
+    )
     assert ok.returncode == 0, ok.stderr
-    weak = sijill("users", "create", "--username", "sup2", "--role", "supervisor_province", "--full-name", "S2",
-                  "--scope", "03.02", "--password-env", "SHORT", db_url=fresh_sqlite, extra_env={"SHORT": "abc"})
+    weak = sijill(
+        "users",
+        "create",
+        "--username",
+        "sup2",
+        "--role",
+        "supervisor_province",
+        "--full-name",
+        "S2",
+        "--scope",
+        "03.02",
+        "--password-env",
+        "SHORT",
+        db_url=fresh_sqlite,
+        extra_env={"SHORT": "abc"},
+    )
     assert weak.returncode == 2 and "password" in weak.stderr
     assert sijill("users", "disable", "sup1", db_url=fresh_sqlite).returncode == 0
     listing = sijill("users", "list", db_url=fresh_sqlite).stdout

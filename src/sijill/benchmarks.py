@@ -40,7 +40,9 @@ def run_benchmarks(name: str, *, size: int | None, as_json: bool) -> list[Figure
     if name != "all" and name not in benches:
         known = ", ".join(sorted(benches)) or "none"
         raise SijillError(
-            code="unknown_benchmark", field="name", value=name,
+            code="unknown_benchmark",
+            field="name",
+            value=name,
             message=Text(f"مقياس أداء غير معروف: {name}", f"Benchmark inconnu : {name}", f"unknown benchmark {name}"),
             fix=Text(f"المتاح: {known}, all", f"Disponibles : {known}, all", f"available: {known}, all"),
         )

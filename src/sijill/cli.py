@@ -17,8 +17,11 @@ from sijill.db import DatabaseNotMigratedError
 from sijill.errors import SijillError
 from sijill.territory.cli import territory_app
 
-app = typer.Typer(help="Sijill — سجل — social-protection targeting platform", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Sijill — سجل — social-protection targeting platform",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Database schema / قاعدة البيانات / base de données", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
@@ -135,7 +138,9 @@ def main() -> None:
     except DatabaseNotMigratedError as exc:
         err_console.print(
             f"{exc}\nقاعدة البيانات غير محينة: نفذوا sijill db upgrade\n"
-            "Base de données non migrée : lancez sijill db upgrade\nrun: sijill db upgrade", markup=False)
+            "Base de données non migrée : lancez sijill db upgrade\nrun: sijill db upgrade",
+            markup=False,
+        )
         sys.exit(2)
     except SijillError as exc:
         err_console.print(exc.bilingual(), markup=False)
@@ -146,7 +151,8 @@ def main() -> None:
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"])
             err_console.print(
-                f"قيمة غير صالحة في الحقل {field} / valeur invalide pour {field}: {err['msg']}", markup=False)
+                f"قيمة غير صالحة في الحقل {field} / valeur invalide pour {field}: {err['msg']}", markup=False
+            )
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

@@ -13,6 +13,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_URL = "sqlite:///./sijill.db"
+DEFAULT_SECRET_KEY = "dev-only-change-me-sijill-0000000000"
 
 
 class SettingsError(Exception):
@@ -25,11 +26,14 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_SQLITE_URL
     # Signing key for API bearer tokens; the default is only for a laptop demo, and
     # `sijill serve` warns when it is used.
-    secret_key: str = Field(default="dev-only-change-me-sijill-0000000000", min_length=32)
+    secret_key: str = Field(default=DEFAULT_SECRET_KEY, min_length=32)
     token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     # Argon2id cost; the defaults follow RFC 9106's second recommended option. Tests lower them.
     argon2_time_cost: int = Field(default=3, ge=1, le=20)
     argon2_memory_kib: int = Field(default=65536, ge=1024, le=4 * 1024 * 1024)
+    # Consecutive failed logins that lock an account, and for how long.
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     data_dir: Path = Path("./data")
@@ -55,7 +59,7 @@ class Settings(BaseSettings):
 
     @property
     def uses_default_secret(self) -> bool:
-        return self.secret_key == Settings.model_fields["secret_key"].default
+        return self.secret_key == DEFAULT_SECRET_KEY
 
 
 def load_settings() -> Settings:

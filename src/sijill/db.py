@@ -79,9 +79,7 @@ def require_migrated(engine: Engine) -> None:
 
     current = current_revision(engine)
     if current is None or current != head_revision():
-        raise DatabaseNotMigratedError(
-            f"database schema is at {current or 'nothing'}, code expects {head_revision()}"
-        )
+        raise DatabaseNotMigratedError(f"database schema is at {current or 'nothing'}, code expects {head_revision()}")
 
 
 def table_names(engine: Engine) -> list[str]:

@@ -31,6 +31,7 @@ class DemoAccount:
 
 def demo_accounts(province: str, region: str, annexes: list[str]) -> list[DemoAccount]:
     """One account per role; two annex agents so territorial isolation can be tried by hand."""
+
     def password(name: str) -> str:
         return f"{name}-demo-2026"
 
@@ -52,16 +53,25 @@ def load_demo(*, session: Session, actor: Actor, out: Path, seed: int, province:
     """Load generated files into the database in the caller's single transaction."""
     territory_service.load_reference(session=session, actor=actor)
     units = pl.read_parquet(out / "territory.parquet")
-    territory_service.import_territory(session=session, actor=actor, records=units.to_dicts(),
-                                       source_name="territory.parquet")
+    territory_service.import_territory(
+        session=session, actor=actor, records=units.to_dicts(), source_name="territory.parquet"
+    )
     load_synthetic_persons(session=session, actor=actor, persons_file=out / "persons.parquet", seed=seed)
     annexes = units.filter(pl.col("level") == "annex").sort("code")["code"].to_list()
     accounts = demo_accounts(province, province.split(".")[0], annexes)
     for account in accounts:
-        access_service.create_user(session=session, actor=actor, data=UserIn(
-            username=account.username, full_name=f"Demo {account.role.value}", password=account.password,
-            role=account.role, scope_code=account.scope_code, language="ar",
-        ))
+        access_service.create_user(
+            session=session,
+            actor=actor,
+            data=UserIn(
+                username=account.username,
+                full_name=f"Demo {account.role.value}",
+                password=account.password,
+                role=account.role,
+                scope_code=account.scope_code,
+                language="ar",
+            ),
+        )
     return accounts
 
 

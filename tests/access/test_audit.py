@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import pytest
@@ -45,7 +46,7 @@ def test_chain_links_each_row_to_the_previous(session_factory: sessionmaker[Sess
     with session_factory() as session:
         rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars().all()
     assert [r.seq for r in rows] == list(range(1, before + 6))
-    for previous, current in zip(rows, rows[1:], strict=False):
+    for previous, current in itertools.pairwise(rows):
         assert current.prev_hash == previous.row_hash
         assert current.row_hash == audit.chain_hash(previous.row_hash, current)
     result = _verify(session_factory)
@@ -100,8 +101,10 @@ def test_rewritten_hash_still_breaks_the_next_link(
         session.expunge_all()
     with engine.begin() as connection:
         _bypass_append_only(connection, backend)
-        connection.execute(text("UPDATE audit_log SET action = 'forged', row_hash = :h WHERE seq = :s"),
-                           {"h": forged_hash, "s": target})
+        connection.execute(
+            text("UPDATE audit_log SET action = 'forged', row_hash = :h WHERE seq = :s"),
+            {"h": forged_hash, "s": target},
+        )
     result = _verify(session_factory)
     assert not result.ok and result.broken_seq == target + 1
     assert result.reason == "previous-hash link does not match"
@@ -144,7 +147,12 @@ def test_concurrent_appenders_never_fork_the_chain(
 
 def test_failed_transaction_leaves_no_audit_row(session_factory: sessionmaker[Session], system_actor: Actor) -> None:
     before = _baseline(session_factory)
-    with pytest.raises(RuntimeError), transaction(session_factory) as session:
-        audit.record(session, system_actor, "test.action", "thing")
-        raise RuntimeError("the change failed")
+
+    def change_that_fails() -> None:
+        with transaction(session_factory) as session:
+            audit.record(session, system_actor, "test.action", "thing")
+            raise RuntimeError("the change failed")
+
+    with pytest.raises(RuntimeError):
+        change_that_fails()
     assert _verify(session_factory) == audit.VerifyResult(True, before)

@@ -22,8 +22,9 @@ def settings(db_url: str) -> Settings:
 
 
 @pytest.fixture
-def client(settings: Settings, engine: Engine, session_factory: sessionmaker[Session],
-           system_actor: Actor) -> Iterator[TestClient]:
+def client(
+    settings: Settings, engine: Engine, session_factory: sessionmaker[Session], system_actor: Actor
+) -> Iterator[TestClient]:
     with transaction(session_factory) as session:
         seed_world(session, system_actor)
     with TestClient(create_app(settings, engine)) as test_client:

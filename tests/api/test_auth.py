@@ -42,8 +42,7 @@ def test_missing_expired_forged_and_garbage_tokens_are_401(client: TestClient) -
     past = datetime.now(UTC) - timedelta(hours=1)
     expired = issue_token("agent_a", TEST_SECRET, minutes=5, now=past)
     forged = issue_token("admin", "another-secret-key-that-is-long-enough-000", minutes=5)
-    unsigned = jwt.encode({"sub": "admin", "iss": "sijill", "iat": 1, "exp": 4102444800}, key="",
-                          algorithm="none")
+    unsigned = jwt.encode({"sub": "admin", "iss": "sijill", "iat": 1, "exp": 4102444800}, key="", algorithm="none")
     answers = [client.get("/api/auth/me")]
     for token in (expired, forged, unsigned, "not.a.token"):
         answers.append(client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"}))
@@ -52,9 +51,7 @@ def test_missing_expired_forged_and_garbage_tokens_are_401(client: TestClient) -
     assert len({a.text for a in answers}) == 1
 
 
-def test_disabled_user_token_stops_working_at_once(
-    client: TestClient, login: Callable[[str], dict[str, str]]
-) -> None:
+def test_disabled_user_token_stops_working_at_once(client: TestClient, login: Callable[[str], dict[str, str]]) -> None:
     agent = login("agent_b")
     admin = login("admin")
     assert client.get("/api/auth/me", headers=agent).status_code == 200
@@ -64,12 +61,30 @@ def test_disabled_user_token_stops_working_at_once(
     assert again.status_code == 401
 
 
-def test_login_is_audited_without_the_password(
-    client: TestClient, login: Callable[[str], dict[str, str]]
-) -> None:
+def test_login_is_audited_without_the_password(client: TestClient, login: Callable[[str], dict[str, str]]) -> None:
     login("agent_a")
-    entries = client.get("/api/audit/entries", params={"action": "auth.login", "username": "agent_a"},
-                         headers=login("auditor")).json()
+    entries = client.get(
+        "/api/audit/entries", params={"action": "auth.login", "username": "agent_a"}, headers=login("auditor")
+    ).json()
     assert len(entries) == 1
     assert PASSWORD not in entries[0]["details"]
     assert entries[0]["source"] == "testclient"
+
+
+def test_repeated_failures_lock_the_account_even_against_the_right_password(client: TestClient) -> None:
+    for _ in range(5):
+        wrong = client.post("/api/auth/token", data={"username": "reviewer", "password": "guess-guess-guess"})
+        assert wrong.status_code == 401
+    right = client.post("/api/auth/token", data={"username": "reviewer", "password": PASSWORD})
+    assert right.status_code == 401
+    # Other accounts are untouched.
+    assert client.post("/api/auth/token", data={"username": "agent_a", "password": PASSWORD}).status_code == 200
+
+
+def test_failures_below_the_limit_are_forgotten_after_a_success(client: TestClient) -> None:
+    for _ in range(3):
+        client.post("/api/auth/token", data={"username": "reviewer", "password": "guess-guess-guess"})
+    assert client.post("/api/auth/token", data={"username": "reviewer", "password": PASSWORD}).status_code == 200
+    for _ in range(4):
+        client.post("/api/auth/token", data={"username": "reviewer", "password": "guess-guess-guess"})
+    assert client.post("/api/auth/token", data={"username": "reviewer", "password": PASSWORD}).status_code == 200

@@ -37,9 +37,7 @@ def test_agent_cannot_read_a_person_of_another_annex(
     assert missing["error"]["message"].keys() == hidden["error"]["message"].keys()
 
 
-def test_listing_returns_only_the_actors_territory(
-    client: TestClient, login: Callable[[str], dict[str, str]]
-) -> None:
+def test_listing_returns_only_the_actors_territory(client: TestClient, login: Callable[[str], dict[str, str]]) -> None:
     def annexes(username: str, **params: str) -> set[str]:
         response = client.get("/api/persons", headers=login(username), params=params)
         assert response.status_code == 200
@@ -66,8 +64,11 @@ def test_no_get_endpoint_leaks_another_annexs_people(
         unknown = [n for n in names if n not in PATH_VALUES]
         assert not unknown, f"add a value for path parameter(s) {unknown} of {template} to this test"
         path = template.format(**{n: PATH_VALUES[n] for n in names})
-        query = {p["name"]: QUERY_VALUES[p["name"]] for p in operation.get("parameters", [])
-                 if p["in"] == "query" and p["name"] in QUERY_VALUES}
+        query = {
+            p["name"]: QUERY_VALUES[p["name"]]
+            for p in operation.get("parameters", [])
+            if p["in"] == "query" and p["name"] in QUERY_VALUES
+        }
         response = client.get(path, headers=agent, params=query)
         assert response.status_code in (200, 403, 404), (template, response.status_code)
         sent = set(query.values()) | {PATH_VALUES[n] for n in names}
@@ -92,23 +93,31 @@ def test_every_read_of_personal_data_is_audited(
     idcs = PERSONS[ANNEX_A][0]
     assert client.get(f"/api/persons/{idcs}", headers=headers).status_code == 200
     assert client.get("/api/persons", headers=headers).status_code == 200
-    trail = client.get("/api/audit/entries", params={"username": username},
-                       headers=login("auditor")).json()
+    trail = client.get("/api/audit/entries", params={"username": username}, headers=login("auditor")).json()
     reads = [e for e in trail if e["action"] == "person.read"]
     lists = [e for e in trail if e["action"] == "person.list"]
     assert [(r["entity_id"], r["scope_code"]) for r in reads] == [(idcs, ANNEX_A)]
     assert len(lists) == 1 and idcs in lists[0]["details"]
     # A refused read (out of scope) leaves no trace of a read that did not happen.
     client.get(f"/api/persons/{PERSONS[ANNEX_OTHER_PROVINCE][0]}", headers=headers)
-    again = client.get("/api/audit/entries", params={"username": username, "action": "person.read"},
-                       headers=login("auditor")).json()
+    again = client.get(
+        "/api/audit/entries", params={"username": username, "action": "person.read"}, headers=login("auditor")
+    ).json()
     assert len(again) == 1
 
 
 def test_province_supervisor_cannot_manage_users_of_other_provinces(
     client: TestClient, login: Callable[[str], dict[str, str]]
 ) -> None:
-    response = client.post("/api/users", headers=login("sup_province"), json={
-        "username": "intruder", "full_name": "X", "password": "long-enough-pw", "role": "annex_agent",
-        "scope_code": ANNEX_OTHER_PROVINCE})
+    response = client.post(
+        "/api/users",
+        headers=login("sup_province"),
+        json={
+            "username": "intruder",
+            "full_name": "X",
+            "password": "long-enough-pw",
+            "role": "annex_agent",
+            "scope_code": ANNEX_OTHER_PROVINCE,
+        },
+    )
     assert response.status_code == 403

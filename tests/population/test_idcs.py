@@ -21,12 +21,15 @@ def test_issued_numbers_are_ten_digits_valid_and_never_start_with_zero() -> None
     assert all(len(n) == 10 and n.isdigit() and n[0] != "0" and verhoeff_valid(n) for n in numbers)
 
 
-@given(st.integers(min_value=0, max_value=5000), st.integers(min_value=0, max_value=9),
-       st.integers(min_value=1, max_value=9))
+@given(
+    st.integers(min_value=0, max_value=5000),
+    st.integers(min_value=0, max_value=9),
+    st.integers(min_value=1, max_value=9),
+)
 def test_any_single_digit_change_is_detected(seed: int, position: int, shift: int) -> None:
     number = str(random_idcs(np.random.default_rng(seed), 1)[0])
     digit = (int(number[position]) + shift) % 10
-    altered = number[:position] + str(digit) + number[position + 1:]
+    altered = number[:position] + str(digit) + number[position + 1 :]
     assert not verhoeff_valid(altered)
 
 
@@ -35,5 +38,5 @@ def test_any_adjacent_transposition_is_detected(seed: int, position: int) -> Non
     number = str(random_idcs(np.random.default_rng(seed), 1)[0])
     if number[position] == number[position + 1]:
         return
-    swapped = number[:position] + number[position + 1] + number[position] + number[position + 2:]
+    swapped = number[:position] + number[position + 1] + number[position] + number[position + 2 :]
     assert not verhoeff_valid(swapped)

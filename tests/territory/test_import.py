@@ -17,10 +17,24 @@ from sijill.territory.models import TerritoryUnit, TerritoryUnitVersion
 from sijill.territory.service import import_territory, load_reference
 from tests.conftest import actor
 
-COMMUNE = {"level": "commune", "code": "03.02.001", "parent_code": "03.02", "kind": "urban_commune",
-           "milieu": "urban", "name_fr": "Meknès", "name_ar": "مكناس"}
-ANNEX = {"level": "annex", "code": "03.02.001.01", "parent_code": "03.02.001", "kind": "annex",
-         "milieu": "urban", "name_fr": "Annexe 1", "name_ar": "الملحقة 1"}
+COMMUNE = {
+    "level": "commune",
+    "code": "03.02.001",
+    "parent_code": "03.02",
+    "kind": "urban_commune",
+    "milieu": "urban",
+    "name_fr": "Meknès",
+    "name_ar": "مكناس",
+}
+ANNEX = {
+    "level": "annex",
+    "code": "03.02.001.01",
+    "parent_code": "03.02.001",
+    "kind": "annex",
+    "milieu": "urban",
+    "name_fr": "Annexe 1",
+    "name_ar": "الملحقة 1",
+}
 
 
 def _count(session: Session) -> tuple[int, int]:
@@ -42,7 +56,10 @@ def test_reference_has_12_regions_and_75_provinces_in_both_languages(session: Se
 def test_reference_load_is_idempotent(session: Session, system_actor: Actor) -> None:
     before = _count(session)
     assert load_reference(session=session, actor=system_actor) == {
-        "created_units": 0, "created_versions": 0, "skipped_unchanged": 87}
+        "created_units": 0,
+        "created_versions": 0,
+        "skipped_unchanged": 87,
+    }
     assert _count(session) == before
 
 
@@ -74,8 +91,7 @@ def test_bad_lines_are_reported_and_nothing_is_written(
 ) -> None:
     before = _count(session)
     with pytest.raises(SijillError) as caught:
-        import_territory(session=session, actor=system_actor, records=records,
-                         source_name="t")
+        import_territory(session=session, actor=system_actor, records=records, source_name="t")
     error = caught.value
     assert error.code == "territory_import_invalid" and error.status == 422
     problem = next(p for p in error.details if p["field"] == field)
@@ -90,9 +106,12 @@ def test_bad_lines_are_reported_and_nothing_is_written(
 def test_one_bad_line_blocks_the_good_ones(session: Session, system_actor: Actor) -> None:
     before = _count(session)
     with pytest.raises(SijillError):
-        import_territory(session=session, actor=system_actor,
-                         records=[COMMUNE, ANNEX, {**ANNEX, "code": "03.02.001.02", "parent_code": "03.02.777"}],
-                         source_name="t")
+        import_territory(
+            session=session,
+            actor=system_actor,
+            records=[COMMUNE, ANNEX, {**ANNEX, "code": "03.02.001.02", "parent_code": "03.02.777"}],
+            source_name="t",
+        )
     session.rollback()
     assert _count(session) == before
 
@@ -100,19 +119,27 @@ def test_one_bad_line_blocks_the_good_ones(session: Session, system_actor: Actor
 def test_overlap_with_a_stored_version_is_refused_and_a_later_one_accepted(
     session: Session, system_actor: Actor
 ) -> None:
-    import_territory(session=session, actor=system_actor,
-                     records=[{**COMMUNE, "valid_to": "2025-01-01"}], source_name="t")
+    import_territory(
+        session=session, actor=system_actor, records=[{**COMMUNE, "valid_to": "2025-01-01"}], source_name="t"
+    )
     with pytest.raises(SijillError) as caught:
-        import_territory(session=session, actor=system_actor,
-                         records=[{**COMMUNE, "name_fr": "Meknès-ville", "valid_from": "2024-06-01"}],
-                         source_name="t")
+        import_territory(
+            session=session,
+            actor=system_actor,
+            records=[{**COMMUNE, "name_fr": "Meknès-ville", "valid_from": "2024-06-01"}],
+            source_name="t",
+        )
     assert "overlaps a stored version" in caught.value.details[0]["rule"]["en"]
     session.rollback()
-    import_territory(session=session, actor=system_actor, records=[{**COMMUNE, "valid_to": "2025-01-01"}],
-                     source_name="t")
-    import_territory(session=session, actor=system_actor,
-                     records=[{**COMMUNE, "name_fr": "Meknès-ville", "valid_from": "2025-01-01"}],
-                     source_name="t")
+    import_territory(
+        session=session, actor=system_actor, records=[{**COMMUNE, "valid_to": "2025-01-01"}], source_name="t"
+    )
+    import_territory(
+        session=session,
+        actor=system_actor,
+        records=[{**COMMUNE, "name_fr": "Meknès-ville", "valid_from": "2025-01-01"}],
+        source_name="t",
+    )
     from datetime import date
 
     assert queries.get_unit(session, "03.02.001", as_of=date(2024, 1, 1)).name_fr == "Meknès"
@@ -121,8 +148,9 @@ def test_overlap_with_a_stored_version_is_refused_and_a_later_one_accepted(
 
 def test_only_authorised_roles_import(session: Session) -> None:
     with pytest.raises(ForbiddenError):
-        import_territory(session=session, actor=actor(Role.ANNEX_AGENT, "03.02.001.01"), records=[COMMUNE],
-                         source_name="t")
+        import_territory(
+            session=session, actor=actor(Role.ANNEX_AGENT, "03.02.001.01"), records=[COMMUNE], source_name="t"
+        )
 
 
 def test_csv_with_missing_columns_is_refused(tmp_path: Path) -> None:

@@ -13,20 +13,16 @@ from sqlalchemy.orm import Session
 
 from sijill.access.actor import Actor
 from sijill.access.models import AuditEntry, AuditHead
+from sijill.timeutil import as_utc
 
 GENESIS_HASH = "0" * 64
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def canonical_content(entry: AuditEntry) -> bytes:
     """The fields a hash covers, in a form identical on every backend."""
     content = {
         "seq": entry.seq,
-        "at": _utc(entry.at).isoformat(timespec="microseconds"),
+        "at": as_utc(entry.at).isoformat(timespec="microseconds"),
         "actor": entry.actor,
         "role": entry.role,
         "action": entry.action,

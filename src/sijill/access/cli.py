@@ -29,10 +29,15 @@ def create(
     """Create a user; the password is asked (hidden) unless --password-env names a variable."""
     password = os.environ.get(password_env, "") if password_env else ""
     if not password:
-        password = typer.prompt("Password / كلمة المرور / mot de passe", hide_input=True,
-                                confirmation_prompt=True)
-    data = UserIn(username=username, full_name=full_name, password=password, role=role,
-                  scope_code=scope, language=language)
+        password = typer.prompt("Password / كلمة المرور / mot de passe", hide_input=True, confirmation_prompt=True)
+    data = UserIn(
+        username=username,
+        full_name=full_name,
+        password=password,
+        role=role,
+        scope_code=scope,
+        language=language,
+    )
     with cli_transaction() as session:
         user = service.create_user(session=session, actor=cli_actor(), data=data)
         console.print(f"created user {user.username} ({user.role}, scope {user.scope_code or 'national'})")
@@ -43,8 +48,13 @@ def list_users() -> None:
     with cli_transaction() as session:
         table = Table("username", "role", "scope", "active", "language")
         for user in queries.list_users(session, cli_actor()):
-            table.add_row(user.username, user.role, user.scope_code or "national",
-                          "yes" if user.is_active else "no", user.language)
+            table.add_row(
+                user.username,
+                user.role,
+                user.scope_code or "national",
+                "yes" if user.is_active else "no",
+                user.language,
+            )
         console.print(table)
 
 

@@ -31,14 +31,15 @@ class User(Base):
     full_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(32))
-    scope_code: Mapped[str | None] = mapped_column(
-        String(32), ForeignKey("territory_unit.code"), index=True
-    )
+    scope_code: Mapped[str | None] = mapped_column(String(32), ForeignKey("territory_unit.code"), index=True)
     language: Mapped[str] = mapped_column(String(2), default="ar")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(64))
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Consecutive failed logins; reaching the limit locks the account for a while.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AuditEntry(Base):

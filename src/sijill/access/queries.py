@@ -12,9 +12,7 @@ from sijill.access.scope import in_scope
 
 
 def active_user(session: Session, username: str) -> User | None:
-    return session.execute(
-        select(User).where(User.username == username, User.is_active.is_(True))
-    ).scalar_one_or_none()
+    return session.execute(select(User).where(User.username == username, User.is_active.is_(True))).scalar_one_or_none()
 
 
 def list_users(session: Session, actor: Actor) -> list[User]:
@@ -25,8 +23,15 @@ def list_users(session: Session, actor: Actor) -> list[User]:
     return list(session.execute(query).scalars())
 
 
-def audit_entries(session: Session, actor: Actor, *, after_seq: int = 0, limit: int = 100,
-                  action: str | None = None, username: str | None = None) -> list[AuditEntry]:
+def audit_entries(
+    session: Session,
+    actor: Actor,
+    *,
+    after_seq: int = 0,
+    limit: int = 100,
+    action: str | None = None,
+    username: str | None = None,
+) -> list[AuditEntry]:
     actor.require(Permission.AUDIT_READ)
     query = select(AuditEntry).where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq).limit(limit)
     if action is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +14,7 @@ from sijill.access.passwords import hash_password, verify_password
 from sijill.access.roles import SCOPE_LEVELS, Permission, Role
 from sijill.access.schemas import UserIn
 from sijill.access.scope import code_in_scope
+from sijill.timeutil import as_utc
 from sijill.errors import NotFoundError, SijillError, Text, invalid
 from sijill.territory.queries import unit_level
 
@@ -23,21 +24,30 @@ def _check_scope(session: Session, role: Role, scope_code: str | None) -> None:
     level = "national" if scope_code is None else unit_level(session, scope_code)
     if level is None:
         raise invalid(
-            "scope_code", scope_code,
+            "scope_code",
+            scope_code,
             Text("رمز التراب غير معروف", "code territorial inconnu", "unknown territory code"),
-            Text("استعملوا رمزا من لائحة الوحدات الترابية", "Utilisez un code de la liste des unités territoriales",
-                 "use a code from the territory list"),
+            Text(
+                "استعملوا رمزا من لائحة الوحدات الترابية",
+                "Utilisez un code de la liste des unités territoriales",
+                "use a code from the territory list",
+            ),
         )
     if level not in allowed:
         levels = ", ".join(allowed)
         raise invalid(
-            "scope_code", scope_code,
-            Text(f"الدور {role.value} يتطلب نطاقا من مستوى: {levels}",
-                 f"le rôle {role.value} exige un périmètre de niveau : {levels}",
-                 f"role {role.value} needs a scope at level: {levels}"),
-            Text("اختاروا وحدة ترابية من المستوى المناسب (أو بدون نطاق للمستوى الوطني)",
-                 "Choisissez une unité du bon niveau (ou aucun périmètre pour le niveau national)",
-                 "pick a unit at the right level (or none for national)"),
+            "scope_code",
+            scope_code,
+            Text(
+                f"الدور {role.value} يتطلب نطاقا من مستوى: {levels}",
+                f"le rôle {role.value} exige un périmètre de niveau : {levels}",
+                f"role {role.value} needs a scope at level: {levels}",
+            ),
+            Text(
+                "اختاروا وحدة ترابية من المستوى المناسب (أو بدون نطاق للمستوى الوطني)",
+                "Choisissez une unité du bon niveau (ou aucun périmètre pour le niveau national)",
+                "pick a unit at the right level (or none for national)",
+            ),
         )
 
 
@@ -48,19 +58,28 @@ def create_user(*, session: Session, actor: Actor, data: UserIn) -> User:
     _check_scope(session, data.role, data.scope_code)
     if session.execute(select(User.id).where(User.username == data.username)).first() is not None:
         raise SijillError(
-            code="username_taken", field="username", value=data.username, status=409,
+            code="username_taken",
+            field="username",
+            value=data.username,
+            status=409,
             message=Text("اسم المستخدم مستعمل", "Nom d'utilisateur déjà pris", "username already exists"),
             fix=Text("اختاروا اسما آخر", "Choisissez un autre nom", "choose another username"),
         )
     user = User(
-        username=data.username, full_name=data.full_name, password_hash=hash_password(data.password),
-        role=data.role.value, scope_code=data.scope_code, language=data.language, is_active=True,
-        created_at=datetime.now(UTC), created_by=actor.username,
+        username=data.username,
+        full_name=data.full_name,
+        password_hash=hash_password(data.password),
+        role=data.role.value,
+        scope_code=data.scope_code,
+        language=data.language,
+        is_active=True,
+        created_at=datetime.now(UTC),
+        created_by=actor.username,
+        failed_logins=0,
     )
     session.add(user)
     session.flush()
-    audit.record(session, actor, "user.create", "user", str(user.id), data.scope_code,
-                 {"role": data.role.value})
+    audit.record(session, actor, "user.create", "user", str(user.id), data.scope_code, {"role": data.role.value})
     return user
 
 
@@ -76,17 +95,51 @@ def disable_user(*, session: Session, actor: Actor, username: str) -> User:
     return user
 
 
-def authenticate(*, session: Session, username: str, password: str, source: str) -> Actor | None:
-    """The actor for valid, active credentials; None otherwise (the caller answers 401)."""
+def authenticate(
+    *, session: Session, username: str, password: str, source: str, max_failures: int, lock_minutes: int
+) -> Actor | None:
+    """The actor for valid, active, unlocked credentials; None otherwise (the caller answers 401).
+
+    Failures are counted even though the caller refuses the login, so the caller must commit
+    the session before answering.
+    """
+    now = datetime.now(UTC)
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     valid = verify_password(user.password_hash if user else None, password)
-    if user is None or not valid or not user.is_active:
+    if user is None or not user.is_active:
         return None
+    locked_until = as_utc(user.locked_until) if user.locked_until else None
+    if locked_until is not None and locked_until > now:
+        # A correct password does not unlock early: guessing must stay useless during the lock.
+        audit.record(session, actor_for(user, source), "auth.refused_locked", "user", str(user.id), user.scope_code)
+        return None
+    if not valid:
+        user.failed_logins += 1
+        if user.failed_logins >= max_failures:
+            user.locked_until = now + timedelta(minutes=lock_minutes)
+            user.failed_logins = 0
+            audit.record(
+                session,
+                actor_for(user, source),
+                "auth.locked",
+                "user",
+                str(user.id),
+                user.scope_code,
+                {"minutes": lock_minutes},
+            )
+        return None
+    user.failed_logins = 0
+    user.locked_until = None
     actor = actor_for(user, source)
     audit.record(session, actor, "auth.login", "user", str(user.id), user.scope_code)
     return actor
 
 
 def actor_for(user: User, source: str) -> Actor:
-    return Actor(username=user.username, role=Role(user.role), scope_code=user.scope_code,
-                 source=source, user_id=user.id)
+    return Actor(
+        username=user.username,
+        role=Role(user.role),
+        scope_code=user.scope_code,
+        source=source,
+        user_id=user.id,
+    )

@@ -31,12 +31,10 @@ def entries(
     action: str | None = None,
     username: str | None = None,
 ) -> list[AuditEntryOut]:
-    rows = queries.audit_entries(session, actor, after_seq=after_seq, limit=limit, action=action,
-                                 username=username)
+    rows = queries.audit_entries(session, actor, after_seq=after_seq, limit=limit, action=action, username=username)
     out = [AuditEntryOut.model_validate(r) for r in rows]
     # Reading the trail is itself traced: auditors are accountable too.
-    audit.record(session, actor, "audit.read", "audit_log", None, None,
-                 {"after_seq": after_seq, "returned": len(out)})
+    audit.record(session, actor, "audit.read", "audit_log", None, None, {"after_seq": after_seq, "returned": len(out)})
     return out
 
 

@@ -19,8 +19,10 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=Fals
 
 UNAUTHORISED = HTTPException(
     status_code=status.HTTP_401_UNAUTHORIZED,
-    detail={"code": "not_authenticated", "message": {
-        "ar": "يلزم تسجيل الدخول", "fr": "Authentification requise", "en": "not authenticated"}},
+    detail={
+        "code": "not_authenticated",
+        "message": {"ar": "يلزم تسجيل الدخول", "fr": "Authentification requise", "en": "not authenticated"},
+    },
     headers={"WWW-Authenticate": "Bearer"},
 )
 

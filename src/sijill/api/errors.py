@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,24 +22,28 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        details = []
+        details: list[dict[str, Any]] = []
+        fields: list[str] = []
         for err in exc.errors():
             location = ".".join(str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path"))
-            details.append({
-                "field": location,
-                "rule": {
-                    "en": err.get("msg", ""),
-                    "fr": f"valeur refusée ({err.get('type', '')})",
-                    "ar": f"قيمة مرفوضة ({err.get('type', '')})",
-                },
-            })
-        fields = ", ".join(d["field"] for d in details)
+            fields.append(location)
+            details.append(
+                {
+                    "field": location,
+                    "rule": {
+                        "en": err.get("msg", ""),
+                        "fr": f"valeur refusée ({err.get('type', '')})",
+                        "ar": f"قيمة مرفوضة ({err.get('type', '')})",
+                    },
+                }
+            )
+        field_list = ", ".join(fields)
         body = {
             "code": "invalid_request",
             "message": {
-                "ar": f"بيانات غير صالحة في الحقول: {fields}",
-                "fr": f"Données invalides pour les champs : {fields}",
-                "en": f"invalid fields: {fields}",
+                "ar": f"بيانات غير صالحة في الحقول: {field_list}",
+                "fr": f"Données invalides pour les champs : {field_list}",
+                "en": f"invalid fields: {field_list}",
             },
             "details": details,
         }
@@ -48,7 +53,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
         # Logged with its type only: exception text may carry personal data from the query.
         log.error("unexpected error: %s", type(exc).__name__)
-        return JSONResponse(status_code=500, content={"error": {
-            "code": "internal_error",
-            "message": {"ar": "خطأ داخلي؛ لم يتم حفظ أي شيء", "fr": "Erreur interne ; rien n'a été enregistré",
-                        "en": "internal error; nothing was saved"}}})
+        return JSONResponse(
+            status_code=500,
+            content={
+                "error": {
+                    "code": "internal_error",
+                    "message": {
+                        "ar": "خطأ داخلي؛ لم يتم حفظ أي شيء",
+                        "fr": "Erreur interne ; rien n'a été enregistré",
+                        "en": "internal error; nothing was saved",
+                    },
+                }
+            },
+        )

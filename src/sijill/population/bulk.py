@@ -32,14 +32,16 @@ def person_frame_from_synth(persons: pl.DataFrame, seed: int, actor: Actor) -> p
     frame = persons.with_columns(
         pl.col("record_id").alias("id"),
         pl.Series("idcs", idcs),
-        pl.when(pl.col("birth_date").is_null()).then(pl.lit("year"))
-        .when(pl.col("birth_date_presumed")).then(pl.lit("presumed"))
-        .otherwise(pl.lit("day")).alias("birth_date_precision"),
+        pl.when(pl.col("birth_date").is_null())
+        .then(pl.lit("year"))
+        .when(pl.col("birth_date_presumed"))
+        .then(pl.lit("presumed"))
+        .otherwise(pl.lit("day"))
+        .alias("birth_date_precision"),
         # A duplicate registration reusing a CIN could not have passed the register's unique
         # check, so only the first holder keeps it.
         pl.when(pl.col("cin").is_first_distinct()).then(pl.col("cin")).otherwise(None).alias("cin"),
-        pl.when(pl.col("death_date").is_null()).then(pl.lit("active")).otherwise(pl.lit("deceased"))
-        .alias("status"),
+        pl.when(pl.col("death_date").is_null()).then(pl.lit("active")).otherwise(pl.lit("deceased")).alias("status"),
         pl.lit(1).alias("version"),
         pl.lit(actor.username).alias("created_by"),
         pl.lit(now).alias("created_at"),
@@ -54,6 +56,5 @@ def load_synthetic_persons(*, session: Session, actor: Actor, persons_file: Path
     persons = pl.read_parquet(persons_file)
     frame = person_frame_from_synth(persons, seed, actor)
     count = bulk_insert(session, Person.__table__, frame.to_arrow())  # type: ignore[arg-type]
-    audit.record(session, actor, "person.bulk_load", "person", None, None,
-                 {"file": persons_file.name, "rows": count})
+    audit.record(session, actor, "person.bulk_load", "person", None, None, {"file": persons_file.name, "rows": count})
     return count

@@ -28,12 +28,8 @@ class Person(Base):
     __table_args__ = (
         CheckConstraint("sex IN ('M', 'F')", name="sex_known"),
         CheckConstraint("status IN ('active', 'deceased', 'merged')", name="status_known"),
-        CheckConstraint(
-            "birth_date_precision IN ('day', 'year', 'presumed')", name="birth_precision_known"
-        ),
-        CheckConstraint(
-            "given_name_ar IS NOT NULL OR given_name_lat IS NOT NULL", name="given_name_present"
-        ),
+        CheckConstraint("birth_date_precision IN ('day', 'year', 'presumed')", name="birth_precision_known"),
+        CheckConstraint("given_name_ar IS NOT NULL OR given_name_lat IS NOT NULL", name="given_name_present"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

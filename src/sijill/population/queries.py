@@ -41,8 +41,18 @@ def list_persons(
         query = query.where(Person.annex_code == annex_code)
     people = [PersonOut.model_validate(p) for p in session.execute(query).scalars()]
     audit.record(
-        session, actor, "person.list", "person", None, annex_code or actor.scope_code,
-        {"annex_code": annex_code, "limit": limit, "offset": offset, "returned": len(people),
-         "idcs": [p.idcs for p in people]},
+        session,
+        actor,
+        "person.list",
+        "person",
+        None,
+        annex_code or actor.scope_code,
+        {
+            "annex_code": annex_code,
+            "limit": limit,
+            "offset": offset,
+            "returned": len(people),
+            "idcs": [p.idcs for p in people],
+        },
     )
     return people

@@ -30,6 +30,5 @@ def import_file(
     """Import communes and annexes/caïdats; every line is checked and nothing is written on error."""
     records = pl.read_parquet(path).to_dicts() if path.suffix == ".parquet" else read_csv(path)
     with cli_transaction() as session:
-        counts = service.import_territory(session=session, actor=cli_actor(), records=records,
-                                          source_name=path.name)
+        counts = service.import_territory(session=session, actor=cli_actor(), records=records, source_name=path.name)
     console.print(f"imported {path.name}: {counts}")

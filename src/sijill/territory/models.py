@@ -33,9 +33,7 @@ class TerritoryUnit(Base):
 
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     level: Mapped[str] = mapped_column(String(16), index=True)
-    parent_code: Mapped[str | None] = mapped_column(
-        String(32), ForeignKey("territory_unit.code"), index=True
-    )
+    parent_code: Mapped[str | None] = mapped_column(String(32), ForeignKey("territory_unit.code"), index=True)
     milieu: Mapped[str | None] = mapped_column(String(8))
     # The official statistical code when a deployment supplies one; ours stays the key.
     official_code: Mapped[str | None] = mapped_column(String(32))

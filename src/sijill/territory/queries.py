@@ -64,7 +64,14 @@ def unit_level(session: Session, code: str) -> str | None:
 
 def _out(unit: TerritoryUnit, version: TerritoryUnitVersion) -> UnitOut:
     return UnitOut(
-        code=unit.code, level=unit.level, parent_code=unit.parent_code, kind=version.kind,
-        milieu=unit.milieu, name_fr=version.name_fr, name_ar=version.name_ar,
-        official_code=unit.official_code, valid_from=version.valid_from, valid_to=version.valid_to,
+        code=unit.code,
+        level=unit.level,
+        parent_code=unit.parent_code,
+        kind=version.kind,
+        milieu=unit.milieu,
+        name_fr=version.name_fr,
+        name_ar=version.name_ar,
+        official_code=unit.official_code,
+        valid_from=version.valid_from,
+        valid_to=version.valid_to,
     )

@@ -31,7 +31,5 @@ def import_territory(
     """Import communes and annexes/caïdats; all lines or none."""
     actor.require(Permission.TERRITORY_WRITE)
     counts = import_units(session, records)
-    audit.record(
-        session, actor, "territory.import", "territory_unit", details={"file": source_name, **counts}
-    )
+    audit.record(session, actor, "territory.import", "territory_unit", details={"file": source_name, **counts})
     return counts
