@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 
 from sijill.access import service as access_service
 from sijill.access.actor import Actor
+from sijill.access.models import User
 from sijill.access.roles import Role
 from sijill.access.schemas import UserIn
 from sijill.cli_support import cli_actor, cli_transaction, console
+from sijill.errors import SijillError, Text
 from sijill.population.bulk import load_synthetic_persons
 from sijill.population.models import Person
 from sijill.synth.runner import run_synth
@@ -29,12 +31,15 @@ class DemoAccount:
     password: str
 
 
+def demo_password(username: str) -> str:
+    # Published on purpose: these accounts exist only in a synthetic demo database.
+    return f"{username}-demo-2026"
+
+
 def demo_accounts(province: str, region: str, annexes: list[str]) -> list[DemoAccount]:
     """One account per role; two annex agents so territorial isolation can be tried by hand."""
 
-    def password(name: str) -> str:
-        return f"{name}-demo-2026"
-
+    password = demo_password
     return [
         DemoAccount("admin", Role.ADMIN, None, password("admin")),
         DemoAccount("agent", Role.ANNEX_AGENT, annexes[0], password("agent")),
@@ -75,15 +80,41 @@ def load_demo(*, session: Session, actor: Actor, out: Path, seed: int, province:
     return accounts
 
 
+def _stored_demo_accounts(session: Session) -> list[DemoAccount]:
+    """The demo accounts already in the database, with their well-known demo passwords."""
+    names = [a.username for a in demo_accounts("", "", ["", ""])]
+    users = session.execute(select(User).where(User.username.in_(names)).order_by(User.id)).scalars()
+    return [DemoAccount(u.username, Role(u.role), u.scope_code, demo_password(u.username)) for u in users]
+
+
 def build_demo(*, out: Path, persons: int, seed: int, province: str, skip_if_loaded: bool) -> None:
     with cli_transaction() as session:
         loaded = session.execute(select(func.count()).select_from(Person)).scalar_one()
-    if loaded and skip_if_loaded:
-        console.print(f"demo already loaded ({loaded:,} persons); skipping. Accounts: see `sijill users list`.")
-        return
+        if loaded and skip_if_loaded:
+            console.print(f"demo already loaded ({loaded:,} persons); not generating again")
+            _print_accounts(_stored_demo_accounts(session))
+            return
+    if loaded:
+        raise SijillError(
+            code="demo_database_not_empty",
+            message=Text(
+                ar="قاعدة البيانات تحتوي على أشخاص مسجلين؛ العرض يحتاج قاعدة فارغة",
+                fr="La base contient déjà des personnes ; la démo exige une base vide",
+                en="database already holds persons; the demo needs an empty one",
+            ),
+            fix=Text(
+                ar="استعملوا --skip-if-loaded أو قاعدة جديدة (SIJILL_DATABASE_URL)",
+                fr="Utilisez --skip-if-loaded ou une nouvelle base (SIJILL_DATABASE_URL)",
+                en="use --skip-if-loaded or a new database (SIJILL_DATABASE_URL)",
+            ),
+        )
     run_synth(persons=persons, seed=seed, out=out, provinces=[province], quiet=False)
     with cli_transaction() as session:
         accounts = load_demo(session=session, actor=cli_actor(), out=out, seed=seed, province=province)
+    _print_accounts(accounts)
+
+
+def _print_accounts(accounts: list[DemoAccount]) -> None:
     table = Table("user", "role", "scope", "password", title="Demo accounts / حسابات العرض / comptes de démo")
     for account in accounts:
         table.add_row(account.username, account.role.value, account.scope_code or "national", account.password)
