@@ -69,6 +69,7 @@ def serve(
     """Serve the API (/api, docs at /api/docs) and the pages (/)."""
     import uvicorn
 
+    from sijill.api import log_redaction
     from sijill.api.app import create_app
 
     settings = get_settings()
@@ -77,7 +78,11 @@ def serve(
         err_console.print("warning: SIJILL_SECRET_KEY is the development default; set it in production")
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(f"Sijill on http://{bind_host}:{bind_port}/  (API docs: http://{bind_host}:{bind_port}/api/docs)")
-    uvicorn.run(create_app(settings, engine), host=bind_host, port=bind_port, log_level="info")
+    config = uvicorn.Config(create_app(settings, engine), host=bind_host, port=bind_port, log_level="info")
+    server = uvicorn.Server(config)
+    # uvicorn sets its loggers up when the config is built; the filter goes on after that.
+    log_redaction.install()
+    server.run()
 
 
 @app.command()
