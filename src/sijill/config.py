@@ -13,7 +13,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_URL = "sqlite:///./sijill.db"
-DEFAULT_SECRET_KEY = "dev-only-change-me-sijill-0000000000"
+DEFAULT_SECRET_KEY = "dev-only-change-me-sijill-0000000000"  # noqa: S105 (demo default; serve warns)
 
 
 class SettingsError(Exception):

@@ -14,9 +14,9 @@ from sijill.access.passwords import hash_password, verify_password
 from sijill.access.roles import SCOPE_LEVELS, Permission, Role
 from sijill.access.schemas import UserIn
 from sijill.access.scope import code_in_scope
-from sijill.timeutil import as_utc
 from sijill.errors import NotFoundError, SijillError, Text, invalid
 from sijill.territory.queries import unit_level
+from sijill.timeutil import as_utc
 
 
 def _check_scope(session: Session, role: Role, scope_code: str | None) -> None:
