@@ -32,7 +32,7 @@ bench: venv
 lint: venv
 	$(BIN)/ruff check src tests bench migrations
 	$(BIN)/ruff format --check src tests bench migrations
-	$(BIN)/mypy
+	$(BIN)/mypy src tests
 
 clean:
 	rm -rf $(VENV) sijill.db sijill.db-wal sijill.db-shm data .pytest_cache .mypy_cache .ruff_cache

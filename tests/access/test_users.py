@@ -24,8 +24,7 @@ SCOPE_BY_LEVEL = {"annex": ANNEX_A, "commune": "03.02.001", "province": "03.02",
 
 
 def _user(role: Role, scope: str | None, username: str = "someone") -> UserIn:
-    return UserIn(username=username, full_name="Some One", password="long-enough-password", role=role,
-                  scope_code=scope)
+    return UserIn(username=username, full_name="Some One", password="long-enough-password", role=role, scope_code=scope)
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -67,8 +66,9 @@ def test_unknown_scope_code_is_refused(session: Session, system_actor: Actor) ->
     assert "inconnu" in caught.value.message.fr
 
 
-@pytest.mark.parametrize("bad", [{"username": "Has Space"}, {"password": "short"}, {"language": "en"},
-                                 {"role": "king"}, {"username": "x"}])
+@pytest.mark.parametrize(
+    "bad", [{"username": "Has Space"}, {"password": "short"}, {"language": "en"}, {"role": "king"}, {"username": "x"}]
+)
 def test_invalid_user_input_is_rejected_by_the_schema(bad: dict[str, str]) -> None:
     data = {"username": "okname", "full_name": "Ok", "password": "long-enough-password", "role": "auditor", **bad}
     with pytest.raises(ValidationError):
