@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
-from sijill.access import queries, service
+from sijill.access import audit, queries, service
 from sijill.access.actor import Actor
 from sijill.access.models import AuditEntry, User
 from sijill.access.passwords import verify_password
 from sijill.access.roles import SCOPE_LEVELS, Role
 from sijill.access.schemas import UserIn
 from sijill.access.scope import code_in_scope
+from sijill.db import transaction
 from sijill.errors import ForbiddenError, NotFoundError, SijillError
 from tests.conftest import actor
 from tests.factories import ANNEX_A, seed_territory
@@ -103,3 +107,36 @@ def test_scope_is_the_subtree_and_nothing_else(scope: str, target: str) -> None:
     assert inside == (target == scope or target.startswith(scope + "."))
     # A sibling whose code merely starts with the same digits is never inside.
     assert not code_in_scope(actor(Role.REVIEWER, scope), scope + "9")
+
+
+def test_two_admins_creating_the_same_username_at_once(
+    session_factory: sessionmaker[Session], system_actor: Actor, backend: str
+) -> None:
+    """One wins; the other gets the clear 409, never a server error or a second row."""
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def create(n: int) -> None:
+        try:
+            with transaction(session_factory) as session:
+                barrier.wait(timeout=10)
+                service.create_user(session=session, actor=system_actor, data=_user(Role.AUDITOR, None, "racer"))
+            outcomes.append("created")
+        except SijillError as exc:
+            outcomes.append(exc.code)
+        except OperationalError:
+            # SQLite serialises writers; a writer that cannot get the lock in time is refused whole.
+            outcomes.append("busy")
+
+    threads = [threading.Thread(target=create, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("created") == 1
+    assert set(outcomes) <= {"created", "username_taken", "busy"}
+    if backend == "postgresql":
+        assert sorted(outcomes) == ["created", "username_taken"]
+    with session_factory() as session:
+        assert session.execute(select(func.count()).select_from(User).where(User.username == "racer")).scalar_one() == 1
+        assert audit.verify(session).ok

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sijill.access import audit
@@ -57,14 +58,7 @@ def create_user(*, session: Session, actor: Actor, data: UserIn) -> User:
         raise NotFoundError("territory_unit", data.scope_code or "national")
     _check_scope(session, data.role, data.scope_code)
     if session.execute(select(User.id).where(User.username == data.username)).first() is not None:
-        raise SijillError(
-            code="username_taken",
-            field="username",
-            value=data.username,
-            status=409,
-            message=Text("اسم المستخدم مستعمل", "Nom d'utilisateur déjà pris", "username already exists"),
-            fix=Text("اختاروا اسما آخر", "Choisissez un autre nom", "choose another username"),
-        )
+        raise _username_taken(data.username)
     user = User(
         username=data.username,
         full_name=data.full_name,
@@ -77,10 +71,25 @@ def create_user(*, session: Session, actor: Actor, data: UserIn) -> User:
         created_by=actor.username,
         failed_logins=0,
     )
-    session.add(user)
-    session.flush()
+    try:
+        # A savepoint, so that losing a race with another admin leaves the transaction usable.
+        with session.begin_nested():
+            session.add(user)
+    except IntegrityError:
+        raise _username_taken(data.username) from None
     audit.record(session, actor, "user.create", "user", str(user.id), data.scope_code, {"role": data.role.value})
     return user
+
+
+def _username_taken(username: str) -> SijillError:
+    return SijillError(
+        code="username_taken",
+        field="username",
+        value=username,
+        status=409,
+        message=Text("اسم المستخدم مستعمل", "Nom d'utilisateur déjà pris", "username already exists"),
+        fix=Text("اختاروا اسما آخر", "Choisissez un autre nom", "choose another username"),
+    )
 
 
 def disable_user(*, session: Session, actor: Actor, username: str) -> User:
