@@ -60,5 +60,6 @@ def run_benchmarks(name: str, *, size: int | None, as_json: bool) -> list[Figure
                     f"(size {figure['size']:,}, {figure['backend']})"
                 )
         if not as_json:
-            console.print(f"reproduce: sijill bench {bench_name} --size {figures[-1]['size']} --json")
+            size_option = f" --size {size}" if size else ""
+            console.print(f"reproduce: sijill bench {bench_name}{size_option} --json")
     return figures

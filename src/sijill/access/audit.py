@@ -49,14 +49,17 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one line in the caller's transaction, so the change and its trace commit together."""
-    # Taking the head row's write lock first serialises appenders on PostgreSQL (row lock) and
-    # SQLite (database write lock): two writers can never chain onto the same tip.
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_seq=AuditHead.last_seq + 1))
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
-    session.refresh(head)
-    prev_hash = head.last_hash
+    # Bumping the head row first takes its write lock, which serialises appenders on PostgreSQL
+    # (row lock) and SQLite (database write lock): two writers never chain onto the same tip.
+    seq, prev_hash = session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(last_seq=AuditHead.last_seq + 1)
+        .returning(AuditHead.last_seq, AuditHead.last_hash)
+        .execution_options(synchronize_session=False)
+    ).one()
     entry = AuditEntry(
-        seq=head.last_seq,
+        seq=seq,
         at=datetime.now(UTC),
         actor=actor.username,
         role=actor.role.value,
@@ -69,8 +72,13 @@ def record(
         prev_hash=prev_hash,
     )
     entry.row_hash = chain_hash(prev_hash, entry)
-    head.last_hash = entry.row_hash
     session.add(entry)
+    session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(last_hash=entry.row_hash)
+        .execution_options(synchronize_session=False)
+    )
     session.flush()
     return entry
 
