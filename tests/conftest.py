@@ -7,19 +7,18 @@ SQLite tests copy a migrated template file, so every test starts from a clean sc
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from sijill.access.actor import Actor
 from sijill.access.roles import Role
 from sijill.config import get_settings
-from sijill.db import make_engine, make_sessionmaker, transaction
+from sijill.db import database_answers, make_engine, make_sessionmaker, scratch_postgres_database, transaction
 from sijill.migrations_runner import upgrade
 from sijill.territory.service import load_reference
 
@@ -32,14 +31,7 @@ def _pg_admin_url() -> str:
 
 
 def _pg_available() -> bool:
-    try:
-        engine = create_engine(_pg_admin_url(), connect_args={"connect_timeout": 3})
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        engine.dispose()
-        return True
-    except Exception:
-        return False
+    return database_answers(_pg_admin_url())
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -65,22 +57,14 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
+    """This test run's own PostgreSQL database, migrated once, dropped at the end."""
     if not _pg_available():
         pytest.skip("PostgreSQL not reachable (set SIJILL_TEST_POSTGRES_URL)")
-    name = f"sijill_test_{secrets.token_hex(6)}"
-    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = _pg_admin_url().rsplit("/", 1)[0] + f"/{name}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    try:
+    with scratch_postgres_database(_pg_admin_url(), "sijill_test_") as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _reset_postgres(engine: Engine) -> None:

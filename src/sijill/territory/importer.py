@@ -365,10 +365,10 @@ def import_units(session: Session, records: Iterable[Mapping[str, Any]], first_l
         (code, start)
         for code, start in session.execute(select(TerritoryUnitVersion.code, TerritoryUnitVersion.valid_from))
     }
-    # Parents before children, so foreign keys hold at every flush.
+    # Parents before children, one flush per level, so foreign keys hold at every flush.
     ordered = sorted(rows, key=lambda r: LEVELS.index(r.level))
     created_units = created_versions = skipped = 0
-    for row in ordered:
+    for position, row in enumerate(ordered):
         if row.code not in existing_units:
             session.add(
                 TerritoryUnit(
@@ -381,6 +381,7 @@ def import_units(session: Session, records: Iterable[Mapping[str, Any]], first_l
             )
             existing_units.add(row.code)
             created_units += 1
+        if position + 1 == len(ordered) or ordered[position + 1].level != row.level:
             session.flush()
         if (row.code, row.valid_from) in existing_versions:
             skipped += 1
