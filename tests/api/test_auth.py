@@ -88,3 +88,11 @@ def test_failures_below_the_limit_are_forgotten_after_a_success(client: TestClie
     for _ in range(4):
         client.post("/api/auth/token", data={"username": "reviewer", "password": "guess-guess-guess"})
     assert client.post("/api/auth/token", data={"username": "reviewer", "password": PASSWORD}).status_code == 200
+
+
+def test_control_characters_in_credentials_are_refused_cleanly(client: TestClient) -> None:
+    response = client.post("/api/auth/token", data={"username": "agent_a\x00", "password": PASSWORD})
+    assert response.status_code in (401, 422)
+    assert "Traceback" not in response.text
+    # The failed attempt did not break the session: the next login works.
+    assert client.post("/api/auth/token", data={"username": "agent_a", "password": PASSWORD}).status_code == 200

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sijill.access import audit, queries
 from sijill.access.roles import Permission
 from sijill.access.schemas import AuditEntryOut
-from sijill.api.deps import CurrentActor, SessionDep
+from sijill.api.deps import CurrentActor, Offset, SessionDep
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -26,7 +26,7 @@ class VerifyOut(BaseModel):
 def entries(
     actor: CurrentActor,
     session: SessionDep,
-    after_seq: Annotated[int, Query(ge=0)] = 0,
+    after_seq: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     action: str | None = None,
     username: str | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -68,3 +68,7 @@ def get_actor(
 
 
 CurrentActor = Annotated[Actor, Depends(get_actor)]
+
+# Bounded so a huge value is a 422, not a number the database cannot hold.
+MAX_OFFSET = 2_000_000_000
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 
 from sijill.errors import SijillError
 
@@ -46,6 +47,26 @@ def install_error_handlers(app: FastAPI) -> None:
                 "en": f"invalid fields: {field_list}",
             },
             "details": details,
+        }
+        return JSONResponse(status_code=422, content={"error": body})
+
+    @app.exception_handler(DataError)
+    async def _data_error(_request: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value the schema let through (a NUL character, a number out of
+        # range): the input is at fault, and the request's transaction is rolled back.
+        log.info("refused by the database: %s", type(exc.orig).__name__)
+        body = {
+            "code": "invalid_characters_or_range",
+            "message": {
+                "ar": "قيمة غير صالحة: تحتوي على رموز غير مقبولة أو خارج المجال المسموح",
+                "fr": "Valeur invalide : caractères non admis ou hors des limites permises",
+                "en": "invalid value: unsupported characters or out of range",
+            },
+            "fix": {
+                "ar": "احذفوا الرموز الخاصة (مثل NUL) وتحققوا من الأعداد",
+                "fr": "Retirez les caractères de contrôle (comme NUL) et vérifiez les nombres",
+                "en": "remove control characters (such as NUL) and check numbers",
+            },
         }
         return JSONResponse(status_code=422, content={"error": body})
 

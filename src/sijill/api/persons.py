@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from sijill.api.deps import CurrentActor, SessionDep
+from sijill.api.deps import CurrentActor, Offset, SessionDep
 from sijill.population import queries
 from sijill.population.schemas import PersonOut, PersonPage
 
@@ -19,7 +19,7 @@ def list_persons(
     session: SessionDep,
     annex_code: Annotated[str | None, Query(max_length=32, pattern=r"^[0-9A-Za-z.]+$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> PersonPage:
     items = queries.list_persons(session, actor, annex_code=annex_code, limit=limit, offset=offset)
     return PersonPage(items=items, limit=limit, offset=offset)

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from sijill.access.roles import Permission
-from sijill.api.deps import CurrentActor, SessionDep
+from sijill.api.deps import CurrentActor, Offset, SessionDep
 from sijill.territory import queries
 from sijill.territory.schemas import UnitOut
 
@@ -23,7 +23,7 @@ def list_units(
     within: Annotated[str | None, Query(max_length=32, pattern=r"^[0-9A-Za-z.]+$")] = None,
     as_of: date | None = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[UnitOut]:
     actor.require(Permission.TERRITORY_READ)
     return queries.list_units(session, as_of=as_of, level=level, within=within, limit=limit, offset=offset)
