@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sijill.territory.reference import provinces
-from tests.synth.support import build, check_integrity
+from tests.synth.support import CONTRACT_CHECKS, build, check_integrity
 
 PROVINCE_CODES = [u.code for u in provinces()]
 
@@ -23,3 +23,5 @@ def test_any_seed_gives_a_consistent_population(seed: int, persons: int, provinc
         out = build(Path(tmp), persons, seed, None if province is None else (province,))
         assert out.summary.persons == persons
         check_integrity(out)
+        for check in CONTRACT_CHECKS:
+            check(out)

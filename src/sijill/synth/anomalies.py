@@ -8,7 +8,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sijill.synth.distort import swap_day_month, swappable, typo_where
+from sijill.synth.columns import date_array, day_numbers, null_mask, years_of
+from sijill.synth.distort import NAME_COLUMNS, misspell_names, swap_day_month, swappable
 from sijill.synth.households import Households
 from sijill.synth.persons import HEAD, People
 from sijill.synth.rng import IntArray
@@ -54,41 +55,24 @@ class AgentErrors:
 
 def apply_agent_errors(rng: np.random.Generator, records: pa.Table, agent_code: str, log: AgentErrors) -> pa.Table:
     """Corrupt the records entered by the careless agent and log which record ids were touched."""
-    mine = pc.equal(records.column("registered_by"), agent_code).to_numpy(zero_copy_only=False)
-    mine = np.asarray(pc.fill_null(pa.array(mine), False).to_numpy(zero_copy_only=False), dtype=np.bool_)
+    mine = pc.equal(records.column("registered_by"), agent_code).to_numpy()
     if not mine.any():
         return records
     n = records.num_rows
     ids = records.column("record_id").to_numpy()
-    birth = records.column("birth_date")
-    known = ~np.asarray(birth.is_null().to_numpy(zero_copy_only=False), dtype=np.bool_)
-    days = pc.fill_null(birth.cast(pa.int32()), 0).to_numpy().astype(np.int64)
-    presumed = np.asarray(records.column("birth_date_presumed").to_numpy(), dtype=np.bool_)
+    days, known = day_numbers(records.column("birth_date"))
+    presumed = records.column("birth_date_presumed").to_numpy()
     swap = mine & known & ~presumed & swappable(days) & (rng.random(n) < AGENT_DATE_SWAP)
     new_days = np.where(swap, swap_day_month(days), days)
-    new_birth = pa.array(new_days.astype("datetime64[D]"), type=pa.date32(), mask=~known)
-    new_year = pa.array((new_days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970)
-                        .astype(np.int16))  # fmt: skip
-    birth_year = pc.if_else(pa.array(swap), new_year, records.column("birth_year").combine_chunks())
+    birth_year = np.where(swap, years_of(new_days), records.column("birth_year").to_numpy())
 
     misspell = mine & (rng.random(n) < AGENT_MISSPELL)
-    on_given = rng.random(n) < 0.5
-    lat_given = records.column("given_name_lat").combine_chunks()
-    lat_has = ~np.asarray(lat_given.is_null().to_numpy(zero_copy_only=False), dtype=np.bool_)
-    columns: dict[str, pa.Array] = {}
-    # Latin spellings are misspelt; records without a Latin name get the error in Arabic.
-    for script, target in (("lat", misspell & lat_has), ("ar", misspell & ~lat_has)):
-        given = records.column(f"given_name_{script}").combine_chunks()
-        family = records.column(f"family_name_{script}").combine_chunks()
-        columns[f"given_name_{script}"] = typo_where(rng, given, target & on_given)
-        columns[f"family_name_{script}"] = typo_where(rng, family, target & ~on_given)
-
+    columns = misspell_names(rng, {k: records.column(k).combine_chunks() for k in NAME_COLUMNS}, misspell)
     phone = records.column("phone").combine_chunks()
-    had_phone = ~np.asarray(phone.is_null().to_numpy(zero_copy_only=False), dtype=np.bool_)
-    lose = mine & had_phone & (rng.random(n) < AGENT_PHONE_LOSS)
+    lose = mine & ~null_mask(phone) & (rng.random(n) < AGENT_PHONE_LOSS)
     columns["phone"] = pc.if_else(pa.array(lose), pa.nulls(n, pa.string()), phone)
-    columns["birth_date"] = new_birth
-    columns["birth_year"] = birth_year
+    columns["birth_date"] = date_array(new_days, ~known)
+    columns["birth_year"] = pa.array(birth_year.astype(np.int16))
     for name, values in columns.items():
         records = records.set_column(records.schema.get_field_index(name), name, values)
     log.day_month_swapped.append(ids[swap])

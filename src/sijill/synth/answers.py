@@ -11,8 +11,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sijill.synth.attributes import welfare_z
+from sijill.synth.columns import labels
 from sijill.synth.households import Households
-from sijill.synth.rng import BoolArray, FloatArray, IntArray, categorical
+from sijill.synth.rng import BoolArray, FloatArray, IntArray, categorical, sigmoid
 from sijill.synth.schemas import ANSWERS, GOODS
 
 DWELLINGS = ("villa", "apartment", "traditional_moroccan_house", "modern_moroccan_house", "shanty",
@@ -30,15 +31,6 @@ _GOODS_MODEL: dict[str, tuple[float, float, float]] = {
     "oven": (1.0, -0.5, 1.2), "air_conditioner": (-2.2, -3.5, 1.5),
 }  # fmt: skip
 _NEEDS_POWER = frozenset({"fridge", "tv", "washing_machine", "computer", "internet", "air_conditioner"})
-
-
-def _sigmoid(x: FloatArray) -> FloatArray:
-    out: FloatArray = 1.0 / (1.0 + np.exp(-x))
-    return out
-
-
-def _labels(labels: tuple[str, ...], codes: IntArray) -> pa.Array:
-    return pc.take(pa.array(labels, type=pa.string()), pa.array(codes))
 
 
 def _choose(rng: np.random.Generator, urban: BoolArray, w_urban: FloatArray, w_rural: FloatArray) -> IntArray:
@@ -83,12 +75,12 @@ def draw_answers(rng: np.random.Generator, hh: Households, household_ids: IntArr
     columns: dict[str, pa.Array] = {
         "household_id": pa.array(household_ids),
         "milieu": pc.if_else(pa.array(urban), "urban", "rural"),
-        "dwelling_type": _labels(DWELLINGS, dwelling),
+        "dwelling_type": labels(DWELLINGS, dwelling),
         "rooms": pa.array(rooms.astype(np.int8)),
-        "occupancy": _labels(OCCUPANCY, occupancy),
-        "water": _labels(WATER, water),
-        "electricity": _labels(ELECTRICITY, electricity),
-        "sanitation": _labels(SANITATION, sanitation),
+        "occupancy": labels(OCCUPANCY, occupancy),
+        "water": labels(WATER, water),
+        "electricity": labels(ELECTRICITY, electricity),
+        "sanitation": labels(SANITATION, sanitation),
         "spend_water": pa.array(spend(0.018, water == 0).astype(np.int32)),
         "spend_electricity": pa.array(spend(0.035, powered).astype(np.int32)),
         "spend_phone": pa.array(spend(0.03, rng.random(n) < 0.97).astype(np.int32)),
@@ -98,7 +90,7 @@ def draw_answers(rng: np.random.Generator, hh: Households, household_ids: IntArr
     }
     for good in GOODS:
         a_urban, a_rural, slope = _GOODS_MODEL[good]
-        has = rng.random(n) < _sigmoid(np.where(urban, a_urban, a_rural) + slope * noisy(0.8))
+        has = rng.random(n) < sigmoid(np.where(urban, a_urban, a_rural) + slope * noisy(0.8))
         if good in _NEEDS_POWER:
             has &= electricity != 2
         columns[good] = pa.array(has)
@@ -106,7 +98,7 @@ def draw_answers(rng: np.random.Generator, hh: Households, household_ids: IntArr
     land = np.where(landless, 0.0, np.round(rng.lognormal(np.log(1.5) + 0.4 * z, 1.0), 1))
     cattle = np.where(rng.random(n) < 0.5, 0, rng.poisson(np.maximum(0.2, 1.0 + 0.6 * z)))
     sheep = np.where(rng.random(n) < 0.45, 0, rng.poisson(np.exp(1.5 + 0.4 * np.minimum(z, 3))))
-    tractor = rng.random(n) < _sigmoid(-3.5 + 1.2 * z)
+    tractor = rng.random(n) < sigmoid(-3.5 + 1.2 * z)
     columns["land_ha"] = pa.array(land.astype(np.float32), mask=urban)
     columns["cattle"] = pa.array(np.minimum(cattle, 500).astype(np.int16), mask=urban)
     columns["sheep_goats"] = pa.array(np.minimum(sheep, 2000).astype(np.int16), mask=urban)

@@ -12,7 +12,7 @@ import numpy as np
 
 from sijill.synth.households import LOG_SD, RURAL_LOG_MEAN, URBAN_LOG_MEAN, Households
 from sijill.synth.persons import People
-from sijill.synth.rng import BoolArray, FloatArray, IntArray, categorical
+from sijill.synth.rng import BoolArray, FloatArray, IntArray, categorical, sigmoid
 from sijill.synth.territory_gen import TerritoryPlan, province_weights
 
 EDUCATION = ("none", "preschool", "primary", "lower_secondary", "upper_secondary", "higher")
@@ -43,11 +43,6 @@ def welfare_z(hh: Households) -> FloatArray:
     return out
 
 
-def _sigmoid(x: FloatArray) -> FloatArray:
-    out: FloatArray = 1.0 / (1.0 + np.exp(-x))
-    return out
-
-
 def draw_attributes(rng: np.random.Generator, people: People, hh: Households, plan: TerritoryPlan) -> Attributes:
     n = len(people)
     age = people.age
@@ -69,7 +64,7 @@ def draw_attributes(rng: np.random.Generator, people: People, hh: Households, pl
     p_school = np.select(
         [age < 4, age < 6, age < 12, age < 15, age < 18, age < 25],
         [0.0 * u, 0.5 + 0.25 * u, 0.93 + 0.04 * u, 0.75 + 0.15 * u, 0.55 + 0.25 * u + 0.1 * z,
-         _sigmoid(-1.6 + 0.8 * z + 0.5 * u - 0.25 * (age - 18))],
+         sigmoid(-1.6 + 0.8 * z + 0.5 * u - 0.25 * (age - 18))],
         0.0 * u,
     )  # fmt: skip
     in_school = rng.random(n) < p_school
@@ -81,6 +76,9 @@ def draw_attributes(rng: np.random.Generator, people: People, hh: Households, pl
 
     foreign = rng.random(len(hh)) < 0.005
     nat_hh = np.where(foreign, 1 + categorical(rng, np.tile(_FOREIGN_WEIGHTS, (len(hh), 1))), 0)
+    # A member who left to live alone is still of the family's nationality.
+    split = np.flatnonzero(hh.origin >= 0)
+    nat_hh[split] = nat_hh[hh.origin[split]]
     nationality = nat_hh[people.hh].astype(np.int64)
     weights = province_weights(plan.all_provinces)
     cdf = np.cumsum(weights) / weights.sum()
@@ -123,7 +121,7 @@ def _occupation(
     w[women, UNEMPLOYED] = 0.04
     w[women, HOMEMAKER] = 0.68
     w[women, INACTIVE] = 0.05
-    pension = np.where(female[old], 0.25, 1.0) * _sigmoid(-1.2 + 0.9 * z[old] + 0.6 * u[old])
+    pension = np.where(female[old], 0.25, 1.0) * sigmoid(-1.2 + 0.9 * z[old] + 0.6 * u[old])
     w[old, RETIRED] = pension
     w[old, FARMER] = 0.25 * r[old] * (~female[old])
     w[old, HOMEMAKER] = 0.45 * female[old]

@@ -37,9 +37,15 @@ class RunState:
 @dataclass(frozen=True)
 class ChunkOutput:
     tables: dict[str, pa.Table]  # logical table name -> rows of this chunk
-    persons: int
-    households: int
-    records: int
+    persons: int  # true persons; the persons table also holds the duplicate registrations
+
+    @property
+    def households(self) -> int:
+        return int(self.tables["households"].num_rows)
+
+    @property
+    def records(self) -> int:
+        return int(self.tables["persons"].num_rows)
 
 
 def build_chunk(seed: int, index: int, plan: TerritoryPlan, state: RunState) -> ChunkOutput:
@@ -108,4 +114,4 @@ def build_chunk(seed: int, index: int, plan: TerritoryPlan, state: RunState) -> 
         "truth_duplicates": dups.truth,
         "truth_registry_links": regs.links,
     }
-    return ChunkOutput(tables, persons=n, households=n_hh, records=records.num_rows)
+    return ChunkOutput(tables, persons=n)

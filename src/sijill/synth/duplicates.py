@@ -8,8 +8,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sijill.synth.distort import swap_day_month, swappable, typo_where
-from sijill.synth.identity import DECLARED_TO, date_array, phone_strings
+from sijill.synth.columns import date_array, day_numbers, null_mask, years_of
+from sijill.synth.distort import NAME_COLUMNS, misspell_names, swap_day_month, swappable
+from sijill.synth.identity import DECLARED_TO, draw_phone_numbers, phone_strings
 from sijill.synth.names import names
 from sijill.synth.persons import People
 from sijill.synth.render import Rendered
@@ -19,6 +20,7 @@ from sijill.synth.territory_gen import TerritoryPlan
 DUPLICATE_RATE = 0.025
 DISTORTIONS = ("typo", "transliteration", "swapped_name_order", "date_error", "combination")
 _DISTORTION_P = [0.3, 0.25, 0.15, 0.15, 0.15]
+PHONE_AGE = 15  # nobody younger has a phone of their own (identity.py)
 
 
 @dataclass(frozen=True)
@@ -27,86 +29,43 @@ class Duplicates:
     truth: pa.Table  # record_id, original_record_id, distortion
 
 
-def _null_mask(array: pa.Array | pa.ChunkedArray) -> BoolArray:
-    return np.asarray(array.is_null().to_numpy(zero_copy_only=False), dtype=np.bool_)
-
-
 def make_duplicates(
     rng: np.random.Generator, plan: TerritoryPlan, people: People, person_annex: IntArray, rendered: Rendered,
     annex_lo: int, annex_hi: int, first_record_id: int,
 ) -> Duplicates:  # fmt: skip
-    nm = names()
     base = rendered.table
-    n_true = base.num_rows
-    src = np.flatnonzero(rng.random(n_true) < DUPLICATE_RATE)
+    src = np.flatnonzero(rng.random(base.num_rows) < DUPLICATE_RATE)
     n = len(src)
     ids = np.arange(first_record_id, first_record_id + n, dtype=np.int64)
     t = base.take(pa.array(src))
     kind = rng.choice(len(DISTORTIONS), n, p=_DISTORTION_P)
-    flags = np.zeros((n, 4), dtype=np.bool_)
-    flags[np.arange(n), np.minimum(kind, 3)] = kind < 4
-    # A combination is two different distortions among the four simple ones.
-    combo = np.flatnonzero(kind == 4)
-    first = rng.integers(0, 4, len(combo))
-    second = (first + rng.integers(1, 4, len(combo))) % 4
-    flags[combo, first] = True
-    flags[combo, second] = True
-    do_typo, do_translit, do_swap, do_date = flags.T
+    do_typo, do_translit, do_swap, do_date = _distortion_flags(rng, kind)
 
     cols: dict[str, pa.Array] = {name: t.column(name).combine_chunks() for name in t.column_names}
-    # A second agent writes the Latin name again, usually with another spelling.
-    g, f = people.given[src], people.family[src]
-    gv = rendered.given_variant[src]
-    fv = rendered.family_variant[src]
-    new_gv = (gv + rng.integers(1, nm.given.counts[g])) % nm.given.counts[g]
-    new_fv = (fv + rng.integers(1, nm.family.counts[f])) % nm.family.counts[f]
-    change_family = rng.random(n) < 0.6
-    for key, table, idx, variant, mask in (
-        ("given_name_lat", nm.given, g, new_gv, do_translit & (~change_family | (rng.random(n) < 0.5))),
-        ("family_name_lat", nm.family, f, new_fv, do_translit & change_family),
-    ):
-        respelt = table.latin_of(idx, variant)
-        cols[key] = pc.if_else(pa.array(mask), respelt, cols[key])
-
-    on_given = rng.random(n) < 0.5
-    lat_null = _null_mask(cols["given_name_lat"])
-    for script, target in (("lat", do_typo & ~lat_null), ("ar", do_typo & lat_null)):
-        cols[f"given_name_{script}"] = typo_where(rng, cols[f"given_name_{script}"], target & on_given)
-        cols[f"family_name_{script}"] = typo_where(rng, cols[f"family_name_{script}"], target & ~on_given)
-
+    cols.update(_respelt(rng, cols, people, rendered, src, do_translit))
+    cols.update(misspell_names(rng, cols, do_typo))
     swap = pa.array(do_swap)
     for script in ("lat", "ar"):
         given, family = cols[f"given_name_{script}"], cols[f"family_name_{script}"]
         cols[f"given_name_{script}"] = pc.if_else(swap, family, given)
         cols[f"family_name_{script}"] = pc.if_else(swap, given, family)
-
-    birth = cols["birth_date"]
-    known = ~_null_mask(birth)
-    days = pc.fill_null(birth.cast(pa.int32()), 0).to_numpy().astype(np.int64)
-    shift_year = np.where(rng.random(n) < 0.5, -1, 1)
-    wrong_day = np.where(swappable(days) & (rng.random(n) < 0.6), swap_day_month(days),
-                         days + shift_year * np.round(365.2425).astype(np.int64))  # fmt: skip
-    new_days = np.where(do_date, wrong_day, days)
-    cols["birth_date"] = date_array(new_days, ~known)
-    year = cols["birth_year"].to_numpy().astype(np.int64)
-    new_year = np.where(known, new_days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970,
-                        year + shift_year)  # fmt: skip
-    cols["birth_year"] = pa.array(np.where(do_date, new_year, year).astype(np.int16))
-    cols["birth_date_presumed"] = pa.array(np.where(do_date, False, cols["birth_date_presumed"].to_numpy(
-        zero_copy_only=False)))  # fmt: skip
+    # A typo can undo a respelling (Ines, respelt Iness, loses an s): one more typo then.
+    undone = (do_typo | do_translit | do_swap) & _same_names(cols, t)
+    cols.update(misspell_names(rng, cols, undone))
+    cols.update(_wrong_birth_dates(rng, cols, do_date))
 
     # The second registration happens later, often in another annex of the same area.
     moved = rng.random(n) < 0.4
     annex_idx = np.where(moved, rng.integers(annex_lo, annex_hi, n), person_annex[src])
-    agent = plan.agent_start[annex_idx] + (rng.random(n) * plan.agent_count[annex_idx]).astype(np.int64)
-    registered = cols["registered_on"].cast(pa.int32()).to_numpy().astype(np.int64)
+    registered, _ = day_numbers(cols["registered_on"])
     cols["annex_code"] = plan.annex_code.take(pa.array(annex_idx))
-    cols["registered_by"] = plan.agent_code.take(pa.array(agent))
+    cols["registered_by"] = plan.agent_code.take(pa.array(plan.random_agent(rng, annex_idx)))
     cols["registered_on"] = date_array(np.minimum(registered + rng.integers(30, 700, n), DECLARED_TO))
     keep_cin = rng.random(n) < 0.25
     cols["cin"] = pc.if_else(pa.array(keep_cin), cols["cin"], pa.nulls(n, pa.string()))
+    # The phone is kept, missing, or a new number for those old enough to have one.
     phone_roll = rng.random(n)
-    fresh = phone_strings(np.where(rng.random(n) < 0.8, 6, 7) * 100_000_000 + rng.integers(0, 100_000_000, n))
+    fresh = phone_strings(np.where(people.age[src] >= PHONE_AGE, draw_phone_numbers(rng, n), -1))
     cols["phone"] = pc.if_else(pa.array(phone_roll < 0.5), cols["phone"],
                                pc.if_else(pa.array(phone_roll < 0.8), pa.nulls(n, pa.string()), fresh))  # fmt: skip
     cols["record_id"] = pa.array(ids)
@@ -120,3 +79,65 @@ def make_duplicates(
         "distortion": pc.take(pa.array(DISTORTIONS), pa.array(kind)),
     })  # fmt: skip
     return Duplicates(records, truth)
+
+
+def _distortion_flags(rng: np.random.Generator, kind: IntArray) -> tuple[BoolArray, BoolArray, BoolArray, BoolArray]:
+    """Typo, transliteration, swapped order, date error: one of them, or two for a combination."""
+    n = len(kind)
+    flags = np.zeros((n, 4), dtype=np.bool_)
+    flags[np.arange(n), np.minimum(kind, 3)] = kind < 4
+    combo = np.flatnonzero(kind == 4)
+    first = rng.integers(0, 4, len(combo))
+    second = (first + rng.integers(1, 4, len(combo))) % 4
+    flags[combo, first] = True
+    flags[combo, second] = True
+    return flags[:, 0], flags[:, 1], flags[:, 2], flags[:, 3]
+
+
+def _respelt(
+    rng: np.random.Generator, cols: dict[str, pa.Array], people: People, rendered: Rendered, src: IntArray,
+    mask: BoolArray,
+) -> dict[str, pa.Array]:  # fmt: skip
+    """A second agent writes the Latin name again with another spelling of the given and/or family name.
+    Where the first registration has no Latin name, the second agent writes both names."""
+    nm = names()
+    n = len(src)
+    g, f = people.given[src], people.family[src]
+    new_gv = (rendered.given_variant[src] + rng.integers(1, nm.given.counts[g])) % nm.given.counts[g]
+    new_fv = (rendered.family_variant[src] + rng.integers(1, nm.family.counts[f])) % nm.family.counts[f]
+    no_latin = null_mask(cols["given_name_lat"])
+    change_family = rng.random(n) < 0.6
+    both = rng.random(n) < 0.5
+    given = mask & (no_latin | ~change_family | both)
+    family = mask & (no_latin | change_family)
+    return {
+        "given_name_lat": pc.if_else(pa.array(given), nm.given.latin_of(g, new_gv), cols["given_name_lat"]),
+        "family_name_lat": pc.if_else(pa.array(family), nm.family.latin_of(f, new_fv), cols["family_name_lat"]),
+    }
+
+
+def _same_names(cols: dict[str, pa.Array], originals: pa.Table) -> BoolArray:
+    same = np.ones(originals.num_rows, dtype=np.bool_)
+    for name in NAME_COLUMNS:
+        new, old = cols[name], originals.column(name).combine_chunks()
+        equal = pc.fill_null(pc.equal(new, old), False).to_numpy(zero_copy_only=False)
+        same &= equal | (null_mask(new) & null_mask(old))
+    return same
+
+
+def _wrong_birth_dates(rng: np.random.Generator, cols: dict[str, pa.Array], mask: BoolArray) -> dict[str, pa.Array]:
+    """Day and month swapped (60% of the dates where that is possible), otherwise a year off; only the
+    year when the date is unknown."""
+    n = len(mask)
+    days, known = day_numbers(cols["birth_date"])
+    shift_year = np.where(rng.random(n) < 0.5, -1, 1)
+    wrong_day = np.where(swappable(days) & (rng.random(n) < 0.6), swap_day_month(days), days + 365 * shift_year)
+    new_days = np.where(mask, wrong_day, days)
+    year = cols["birth_year"].to_numpy().astype(np.int64)
+    new_year = np.where(known, years_of(new_days), year + shift_year)
+    presumed = cols["birth_date_presumed"].to_numpy(zero_copy_only=False)
+    return {
+        "birth_date": date_array(new_days, ~known),
+        "birth_year": pa.array(np.where(mask, new_year, year).astype(np.int16)),
+        "birth_date_presumed": pa.array(np.where(mask, False, presumed)),
+    }

@@ -14,12 +14,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sijill.synth.chunk import RunState, build_chunk
+from sijill.synth.rng import IntArray
 from sijill.synth.schemas import TABLES
 from sijill.synth.sink import ParquetSink
 from sijill.synth.territory_gen import CHUNK_PERSONS, TerritoryPlan, plan_territory
 from sijill.territory.reference import provinces
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 MIN_PERSONS, MAX_PERSONS = 1_000, 40_000_000
 ANOMALIES_FILE, MANIFEST_FILE = "truth/anomalies.json", "manifest.json"
 
@@ -63,8 +64,10 @@ def validate(config: SynthConfig) -> None:
             raise ValueError(f"province_codes contains duplicates: {list(config.province_codes)!r}")
 
 
-def _ids(parts: list[np.ndarray[Any, Any]]) -> list[int]:
-    return sorted(int(x) for x in np.concatenate(parts)) if parts else []
+def _ids(parts: list[IntArray]) -> IntArray:
+    """Sorted distinct record ids of the chunks' parts."""
+    out: IntArray = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+    return out
 
 
 def _rows(tables: list[pa.Table]) -> list[dict[str, Any]]:
@@ -86,6 +89,7 @@ def _anomalies(plan: TerritoryPlan, state: RunState) -> dict[str, Any]:
         "misspelt_name": _ids(log.misspelt_name),
         "missing_phone": _ids(log.missing_phone),
     }
+    touched = _ids(list(by_type.values()))
     return {
         "household_splitting": {
             "annexes": plan.annex_code.take(pa.array(plan.splitting_annexes)).to_pylist(),
@@ -94,8 +98,8 @@ def _anomalies(plan: TerritoryPlan, state: RunState) -> dict[str, Any]:
         "erroneous_agent": {
             "agent_code": plan.agent_code[bad].as_py(),
             "annex_code": plan.annex_code[int(plan.agent_annex[bad])].as_py(),
-            "errors": by_type,
-            "record_ids": sorted(set().union(*by_type.values())),
+            "errors": {kind: ids.tolist() for kind, ids in by_type.items()},
+            "record_ids": touched.tolist(),
         },
         "auto_entrepreneur_deregistration": _rows(state.ae_quitters),
     }

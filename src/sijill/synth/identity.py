@@ -8,15 +8,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sijill.synth.columns import day, jan_first, years_of
 from sijill.synth.households import Households
 from sijill.synth.persons import People
 from sijill.synth.rng import BoolArray, IntArray
 from sijill.synth.territory_gen import TerritoryPlan
-
-
-def day(text: str) -> int:
-    return int(np.datetime64(text, "D").astype(np.int64))
-
 
 DECLARED_FROM, DECLARED_TO = day("2022-01-01"), day("2025-12-31")
 RNP_OPENED = day("2021-07-01")
@@ -43,16 +39,6 @@ class Identity:
     phone: IntArray  # 9 national digits (6xxxxxxxx / 7xxxxxxxx), -1 without phone
 
 
-def years_of(days: IntArray) -> IntArray:
-    out: IntArray = days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
-    return out
-
-
-def jan_first(years: IntArray) -> IntArray:
-    out: IntArray = (years - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
-    return out
-
-
 def draw_identity(
     rng: np.random.Generator, plan: TerritoryPlan, hh: Households, people: People, nationality: IntArray,
     cin_offset: int,
@@ -63,7 +49,7 @@ def draw_identity(
     # A split-off household is declared after the one it left.
     declared[split] = np.minimum(declared[hh.origin[split]] + rng.integers(30, 400, len(split)), DECLARED_TO)
     annex = hh.annex
-    agent = plan.agent_start[annex] + (rng.random(n_hh) * plan.agent_count[annex]).astype(np.int64)
+    agent = plan.random_agent(rng, annex)
 
     h = people.hh
     age = people.age
@@ -81,7 +67,7 @@ def draw_identity(
     registered = np.maximum(decl - rng.integers(0, 400, n), np.minimum(birth + 7, decl))
     registered = np.minimum(np.maximum(registered, RNP_OPENED), decl)
     # Members are usually registered by the agent who takes the household's declaration.
-    other_agent = plan.agent_start[annex[h]] + (rng.random(n) * plan.agent_count[annex[h]]).astype(np.int64)
+    other_agent = plan.random_agent(rng, annex[h])
     registered_by = np.where(rng.random(n) < 0.85, agent[h], other_agent)
 
     dies = (rng.random(n) < 0.002 + 0.012 * (age >= 70)) & (decl < DECLARED_TO)
@@ -93,8 +79,7 @@ def draw_identity(
     cin_serial = np.where(has_cin, cin_offset + np.cumsum(has_cin) - 1, -1)
     p_phone = np.select([age >= 18, age >= 15], [np.where(urban, 0.9, 0.75), 0.5], 0.0)
     has_phone = rng.random(n) < p_phone
-    lead = np.where(rng.random(n) < 0.8, 6, 7)
-    phone = np.where(has_phone, lead * 100_000_000 + rng.integers(0, 100_000_000, n), -1)
+    phone = np.where(has_phone, draw_phone_numbers(rng, n), -1)
     return Identity(
         declared_on=declared,
         household_agent=agent,
@@ -108,6 +93,13 @@ def draw_identity(
         cin_serial=cin_serial,
         phone=phone,
     )
+
+
+def draw_phone_numbers(rng: np.random.Generator, n: int) -> IntArray:
+    """The nine national digits of Moroccan mobile numbers, 6xxxxxxxx or 7xxxxxxxx."""
+    lead = np.where(rng.random(n) < 0.8, 6, 7)
+    out: IntArray = lead * 100_000_000 + rng.integers(0, 100_000_000, n)
+    return out
 
 
 def cin_strings(serial: IntArray) -> pa.Array:
@@ -127,7 +119,3 @@ def cin_strings(serial: IntArray) -> pa.Array:
 def phone_strings(phone: IntArray) -> pa.Array:
     text = pc.binary_join_element_wise("+212", pc.cast(pa.array(np.maximum(phone, 0)), pa.string()), "")
     return pc.if_else(pa.array(phone < 0), pa.nulls(len(phone), pa.string()), text)
-
-
-def date_array(days: IntArray, missing: BoolArray | None = None) -> pa.Array:
-    return pa.array(days.astype("datetime64[D]"), type=pa.date32(), mask=missing)

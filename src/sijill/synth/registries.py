@@ -20,9 +20,10 @@ from sijill.synth.attributes import (
     Attributes,
     welfare_z,
 )
+from sijill.synth.columns import date_array, day, month_start
 from sijill.synth.distort import typo_where
 from sijill.synth.households import Households
-from sijill.synth.identity import DECLARED_TO, Identity, date_array, day
+from sijill.synth.identity import Identity
 from sijill.synth.names import names
 from sijill.synth.persons import CHILD, HEAD, SPOUSE, People
 from sijill.synth.rng import BoolArray, FloatArray, IntArray
@@ -37,6 +38,7 @@ MINISTRIES = ("Education nationale", "Santé", "Intérieur", "Justice", "Economi
               "Collectivités territoriales", "Agriculture")  # fmt: skip
 ACTIVITIES = ("commerce", "artisanat", "services", "transport", "agriculture", "bâtiment")
 YEAR = 365.2425
+CNSS_EXTRACT = day("2025-11-01")  # the month most CNSS records were last declared for
 
 
 @dataclass
@@ -86,6 +88,19 @@ def _dates_between(rng: np.random.Generator, lo: IntArray, hi: IntArray) -> IntA
     return out
 
 
+def _monthly_dh(rng: np.random.Generator, base: float, slope: float, sd: float, z: FloatArray) -> pa.Array:
+    """A monthly amount in DH that rises with the household's welfare, with individual spread."""
+    return pa.array(np.round(base * np.exp(slope * z) * rng.lognormal(0, sd, len(z))).astype(np.int32))
+
+
+def last_declared_month(rng: np.random.Generator, affiliated: IntArray, declared: IntArray) -> IntArray:
+    """First day of the last month declared to the CNSS: the extraction month for most, an earlier one
+    for those who stopped before; never before the month of affiliation."""
+    current = rng.random(len(affiliated)) < 0.93
+    last = np.where(current, CNSS_EXTRACT, _dates_between(rng, affiliated, declared))
+    return month_start(np.maximum(last, affiliated))
+
+
 class _Builder:
     def __init__(self, rng: np.random.Generator, cp: ChunkPersons, counters: Counters) -> None:
         self.rng, self.cp, self.counters = rng, cp, counters
@@ -116,7 +131,7 @@ class _Builder:
             **extra,
         }
         self.tables[name] = pa.table(columns, schema=REGISTRIES[name])
-        self.links.append(pa.table({"registry": pa.array([name] * n, type=pa.string()),
+        self.links.append(pa.table({"registry": pa.repeat(pa.scalar(name, pa.string()), n),
                                     "registry_record_id": pa.array(ids),
                                     "record_id": pa.array(cp.record_ids[sel])}))  # fmt: skip
         return ids
@@ -138,15 +153,12 @@ def build_registries(rng: np.random.Generator, cp: ChunkPersons, counters: Count
 
     sel = np.flatnonzero(cnss)
     affiliated = _dates_between(rng, np.maximum(adult_day[sel], day("1995-01-01")), decl[sel])
-    last = np.where(rng.random(len(sel)) < 0.93, day("2025-11-01"), _dates_between(rng, affiliated, decl[sel]))
-    last_month = last.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
     b.add("cnss_salaried", sel, {
         "cnss_number": _digits(rng, len(sel), 9),
         "employer_ice": ice_strings(rng, len(sel)),
         "affiliated_on": date_array(affiliated),
-        "last_declared_month": date_array(last_month),
-        "monthly_wage_dh": pa.array(np.round(3_600 * np.exp(0.4 * z[sel]) * rng.lognormal(0, 0.35, len(sel)))
-                                    .astype(np.int32)),
+        "last_declared_month": date_array(last_declared_month(rng, affiliated, decl[sel])),
+        "monthly_wage_dh": _monthly_dh(rng, 3_600, 0.4, 0.35, z[sel]),
     })  # fmt: skip
 
     sel = np.flatnonzero(public)
@@ -155,8 +167,7 @@ def build_registries(rng: np.random.Generator, cp: ChunkPersons, counters: Count
         "ppr": _digits(rng, len(sel), 7),
         "employer": employer,
         "hired_on": date_array(_dates_between(rng, np.maximum(adult_day[sel], day("1985-01-01")), decl[sel])),
-        "monthly_salary_dh": pa.array(np.round(8_000 * np.exp(0.3 * z[sel]) * rng.lognormal(0, 0.3, len(sel)))
-                                      .astype(np.int32)),
+        "monthly_salary_dh": _monthly_dh(rng, 8_000, 0.3, 0.3, z[sel]),
     })  # fmt: skip
 
     ae_quitters = _auto_entrepreneurs(rng, b, occ, age, z, decl, adult_day)
@@ -172,14 +183,12 @@ def build_registries(rng: np.random.Generator, cp: ChunkPersons, counters: Count
     b.add("pensioners", sel, {
         "fund": pc.take(pa.array(["CMR", "CNSS", "RCAR"]), pa.array(fund_code)),
         "pension_start": date_array(start),
-        "monthly_pension_dh": pa.array(np.round(2_400 * np.exp(0.3 * z[sel]) * rng.lognormal(0, 0.4, len(sel)))
-                                       .astype(np.int32)),
+        "monthly_pension_dh": _monthly_dh(rng, 2_400, 0.3, 0.4, z[sel]),
     })  # fmt: skip
 
-    _health_cover(rng, b, people, z, decl, cnss, public, military, pensioned, fund_code)
-    _family_allowances(rng, b, people, decl, cnss, public)
-    links = pa.concat_tables(b.links) if b.links else pa.table({})
-    return RegistryOutput(b.tables, links, ae_quitters)
+    _health_cover(rng, b, len(hh), z, decl, cnss, public, military, pensioned, fund_code)
+    _family_allowances(rng, b, len(hh), decl, cnss, public)
+    return RegistryOutput(b.tables, pa.concat_tables(b.links), ae_quitters)
 
 
 def _auto_entrepreneurs(
@@ -192,12 +201,16 @@ def _auto_entrepreneurs(
                & (rng.random(n) < AE_QUIT_RATE))  # fmt: skip
     sel = np.flatnonzero(active | quitter)
     q = quitter[sel]
+    # The anomaly is quitting weeks before declaring; ordinary deregistrations happened a year or more
+    # before the declaration, so that nobody outside the ground truth shows the anomaly's pattern.
+    old = ~q & (age[sel] >= 20) & (rng.random(len(sel)) < 0.12)
     lo = np.maximum(adult_day[sel], day("2015-06-01"))
-    registered = np.where(q, _dates_between(rng, lo, decl[sel] - 365), _dates_between(rng, lo, decl[sel]))
-    # A few ordinary deregistrations years apart; the anomaly is quitting weeks before declaring.
-    old_quit = np.minimum(registered + rng.integers(180, 1500, len(sel)), DECLARED_TO)
-    quit_day = np.where(q, decl[sel] - rng.integers(15, 121, len(sel)), old_quit)
-    deregistered = np.where(q | (rng.random(len(sel)) < 0.12), quit_day, -1)
+    # Registered a year before declaring for the quitters, 18 months before (at least 6 months of activity
+    # before leaving) for the ordinary deregistrations; aged 20+, both always have that room.
+    registered = _dates_between(rng, lo, decl[sel] - np.select([q, old], [365, 545], 0))
+    quit_day = np.where(q, decl[sel] - rng.integers(15, 121, len(sel)),
+                        _dates_between(rng, registered + 180, decl[sel] - 365))  # fmt: skip
+    deregistered = np.where(q | old, quit_day, -1)
     ids = b.add("auto_entrepreneurs", sel, {
         "ice": ice_strings(rng, len(sel)),
         "activity": _pick(rng, ACTIVITIES, len(sel)),
@@ -216,10 +229,11 @@ def _auto_entrepreneurs(
 
 
 def _health_cover(
-    rng: np.random.Generator, b: _Builder, people: People, z: FloatArray, decl: IntArray, cnss: BoolArray,
+    rng: np.random.Generator, b: _Builder, n_hh: int, z: FloatArray, decl: IntArray, cnss: BoolArray,
     public: BoolArray, military: BoolArray, pensioned: BoolArray, fund_code: IntArray,
 ) -> None:  # fmt: skip
     schemes = ("CNOPS", "AMO_salaried", "private", "FAR")
+    people = b.cp.people
     n = len(people)
     scheme = np.full(n, -1, dtype=np.int64)
     pension_scheme = np.where(fund_code == 1, 1, 0)  # CNSS pensions stay with AMO salaried
@@ -230,7 +244,6 @@ def _health_cover(
     rich = (scheme < 0) & (z > 1.2) & (people.age >= 25) & (rng.random(n) < 0.2)
     scheme[rich] = 2
     # The spouse and children under 21 of an insured head (or the head of an insured spouse) are covered.
-    n_hh = int(people.hh.max()) + 1 if n else 0
     hh_scheme = np.full(n_hh, -1, dtype=np.int64)
     for role in (SPOUSE, HEAD):
         holder = (people.rel == role) & (scheme >= 0)
@@ -255,9 +268,9 @@ def _health_cover(
 
 
 def _family_allowances(
-    rng: np.random.Generator, b: _Builder, people: People, decl: IntArray, cnss: BoolArray, public: BoolArray
+    rng: np.random.Generator, b: _Builder, n_hh: int, decl: IntArray, cnss: BoolArray, public: BoolArray
 ) -> None:
-    n_hh = int(people.hh.max()) + 1 if len(people) else 0
+    people = b.cp.people
     kids = np.bincount(people.hh[(people.rel == CHILD) & (people.age < 21)], minlength=n_hh)
     entitled = (cnss | public) & ((people.rel == HEAD) | (people.rel == SPOUSE)) & (kids[people.hh] > 0)
     head_entitled = np.zeros(n_hh, dtype=np.bool_)

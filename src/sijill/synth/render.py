@@ -9,8 +9,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sijill.synth.attributes import EDUCATION, NATIONALITIES, OCCUPATIONS, Attributes
+from sijill.synth.columns import date_array, labels
 from sijill.synth.households import Households
-from sijill.synth.identity import Identity, cin_strings, date_array, phone_strings
+from sijill.synth.identity import Identity, cin_strings, phone_strings
 from sijill.synth.names import names
 from sijill.synth.persons import RELATIONSHIPS, People
 from sijill.synth.rng import IntArray
@@ -34,10 +35,6 @@ class Rendered:
     table: pa.Table
     given_variant: IntArray
     family_variant: IntArray
-
-
-def _labels(labels: tuple[str, ...], codes: IntArray) -> pa.Array:
-    return pc.take(pa.array(labels, type=pa.string()), pa.array(codes, mask=codes < 0))
 
 
 def render_persons(
@@ -64,7 +61,7 @@ def render_persons(
     columns = {
         "record_id": pa.array(record_ids),
         "household_id": pa.array(household_ids[people.hh]),
-        "relationship": _labels(RELATIONSHIPS, people.rel),
+        "relationship": labels(RELATIONSHIPS, people.rel),
         "sex": pc.if_else(pa.array(people.male), "M", "F"),
         "birth_year": pa.array(ident.birth_year.astype(np.int16)),
         "birth_date": date_array(ident.birth_date, ~ident.birth_known),
@@ -78,16 +75,16 @@ def render_persons(
         "mother_given_name_ar": arabic(True, people.mother),
         "mother_given_name_lat": latin(True, people.mother, mov),
         "birth_place_code": pc.take(province_codes, pa.array(attrs.birth_province, mask=attrs.birth_province < 0)),
-        "nationality": _labels(NATIONALITIES, attrs.nationality),
+        "nationality": labels(NATIONALITIES, attrs.nationality),
         "cin": cin_strings(ident.cin_serial),
         "phone": phone_strings(ident.phone),
         "annex_code": plan.annex_code.take(pa.array(annex)),
         "registered_by": plan.agent_code.take(pa.array(ident.registered_by)),
         "registered_on": date_array(ident.registered_on),
         "death_date": date_array(ident.death_date, ident.death_date < 0),
-        "education": _labels(EDUCATION, attrs.education),
+        "education": labels(EDUCATION, attrs.education),
         "in_school": pa.array(attrs.in_school),
-        "occupation": _labels(OCCUPATIONS, attrs.occupation),
+        "occupation": labels(OCCUPATIONS, attrs.occupation),
         "disability": pa.array(attrs.disability),
     }
     return Rendered(pa.table(columns, schema=PERSONS), gv, fv)

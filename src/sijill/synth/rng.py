@@ -81,3 +81,8 @@ def largest_remainder(total: int, weights: FloatArray) -> IntArray:
         order = np.argsort(-(share - base), kind="stable")
         base[order[:rest]] += 1
     return base
+
+
+def sigmoid(x: FloatArray) -> FloatArray:
+    out: FloatArray = 1.0 / (1.0 + np.exp(-x))
+    return out

@@ -30,16 +30,15 @@ PERSONS = pa.schema(
      ("in_school", pa.bool_()), ("occupation", S), ("disability", pa.bool_())]
 )  # fmt: skip
 
-_GOODS = ("fridge", "tv", "satellite_dish", "washing_machine", "computer", "internet", "mobile_phone",
-          "car", "motorcycle", "oven", "air_conditioner")  # fmt: skip
-GOODS: tuple[str, ...] = _GOODS
+GOODS = ("fridge", "tv", "satellite_dish", "washing_machine", "computer", "internet", "mobile_phone",
+         "car", "motorcycle", "oven", "air_conditioner")  # fmt: skip
 
 ANSWERS = pa.schema(
     [("household_id", pa.int64()), ("milieu", S), ("dwelling_type", S), ("rooms", pa.int8()),
      ("occupancy", S), ("water", S), ("electricity", S), ("sanitation", S),
      ("spend_water", pa.int32()), ("spend_electricity", pa.int32()), ("spend_phone", pa.int32()),
      ("spend_butane", pa.int32())]
-    + [(g, pa.bool_()) for g in _GOODS]
+    + [(g, pa.bool_()) for g in GOODS]
     + [("land_ha", pa.float32()), ("cattle", pa.int16()), ("sheep_goats", pa.int16()), ("tractor", pa.bool_())]
 )  # fmt: skip
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sijill.synth.rng import BoolArray, IntArray, Stream, chunk_rng, largest_remainder
 from sijill.synth.schemas import AGENTS, TERRITORY
@@ -61,6 +62,11 @@ class TerritoryPlan:
     @property
     def annexes(self) -> int:
         return len(self.annex_target)
+
+    def random_agent(self, rng: np.random.Generator, annex: IntArray) -> IntArray:
+        """One agent drawn uniformly among the agents of each row's annex."""
+        out: IntArray = self.agent_start[annex] + (rng.random(len(annex)) * self.agent_count[annex]).astype(np.int64)
+        return out
 
     def agents_table(self) -> pa.Table:
         return pa.table(
@@ -156,9 +162,9 @@ def plan_territory(persons: int, province_codes: tuple[str, ...] | None, seed: i
     agent_count = rng.integers(2, 7, n_annexes).astype(np.int64)
     agent_start = np.concatenate([[0], np.cumsum(agent_count)[:-1]]).astype(np.int64)
     agent_annex = np.repeat(np.arange(n_annexes, dtype=np.int64), agent_count)
-    agent_no = np.arange(len(agent_annex)) - agent_start[agent_annex] + 1
-    codes = np.array(annex_code, dtype=object)[agent_annex]
-    agent_code = pa.array([f"AG-{c}-{n}" for c, n in zip(codes, agent_no, strict=True)], type=pa.string())
+    agent_no = pc.cast(pa.array(np.arange(len(agent_annex)) - agent_start[agent_annex] + 1), pa.string())
+    annex_codes = pa.array(annex_code, type=pa.string())
+    agent_code = pc.binary_join_element_wise("AG-", annex_codes.take(pa.array(agent_annex)), "-", agent_no, "")
 
     n_split = max(1, round(0.01 * n_annexes))
     splitting = np.sort(rng.choice(n_annexes, size=n_split, replace=False)).astype(np.int64)
@@ -181,7 +187,7 @@ def plan_territory(persons: int, province_codes: tuple[str, ...] | None, seed: i
     return TerritoryPlan(
         all_provinces=units,
         selected=selected.astype(np.int64),
-        annex_code=pa.array(annex_code, type=pa.string()),
+        annex_code=annex_codes,
         annex_commune_fr=pa.array(annex_commune_fr, type=pa.string()),
         annex_urban=np.array(annex_urban, dtype=np.bool_),
         annex_province=np.array(annex_province, dtype=np.int64),
