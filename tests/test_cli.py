@@ -135,3 +135,35 @@ def test_unknown_benchmark_is_a_clear_error(fresh_sqlite: str) -> None:
     result = sijill("bench", "nope", db_url=fresh_sqlite)
     assert result.returncode == 2
     assert "synth" in result.stderr and "Benchmark inconnu" in result.stderr
+
+
+def test_territory_import_reports_bad_lines_and_writes_nothing(fresh_sqlite: str, tmp_path: Path) -> None:
+    assert sijill("db", "upgrade", db_url=fresh_sqlite).returncode == 0
+    bad = tmp_path / "units.csv"
+    bad.write_text(
+        "level,code,parent_code,kind,milieu,name_fr,name_ar\n"
+        "commune,03.02.001,03.02,urban_commune,urban,Meknès,مكناس\n"
+        "annex,03.02.001.01,03.02.009,annex,urban,Annexe 1,الملحقة 1\n",
+        encoding="utf-8",
+    )
+    refused = sijill("territory", "import", str(bad), db_url=fresh_sqlite)
+    assert refused.returncode == 2
+    assert "'line': 3" in refused.stderr and "parent_code" in refused.stderr
+    assert "aucune ligne" in refused.stderr
+    good = tmp_path / "good.csv"
+    good.write_text(bad.read_text(encoding="utf-8").replace("03.02.009", "03.02.001"), encoding="utf-8")
+    accepted = sijill("territory", "import", str(good), db_url=fresh_sqlite)
+    assert accepted.returncode == 0, accepted.stderr
+    assert "'created_units': 2" in accepted.stdout
+
+
+def test_synth_bad_input_is_exit_2_without_writing(tmp_path: Path) -> None:
+    out = tmp_path / "never"
+    small = sijill("synth", "--persons", "500", "--out", str(out), db_url="sqlite:///unused.db")
+    assert small.returncode == 2
+    assert "persons" in small.stderr and "Traceback" not in small.stderr
+    province = sijill(
+        "synth", "--persons", "2000", "--province", "99.99", "--out", str(out), db_url="sqlite:///unused.db"
+    )
+    assert province.returncode == 2 and "99.99" in province.stderr
+    assert not out.exists()
