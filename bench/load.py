@@ -56,7 +56,7 @@ def run(size: int | None) -> list[dict[str, Any]]:
                     import_territory(session=session, actor=actor, records=units, source_name="bench")
                 started = time.perf_counter()
                 with transaction(factory) as session:
-                    load_synthetic_persons(session=session, actor=actor, persons_file=files / "persons.parquet", seed=1)
+                    load_synthetic_persons(session=session, actor=actor, persons_file=files / "persons.parquet")
                 load_seconds = time.perf_counter() - started
                 started = time.perf_counter()
                 with transaction(factory) as session:

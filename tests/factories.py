@@ -10,7 +10,7 @@ from sijill.access import service as access_service
 from sijill.access.actor import Actor
 from sijill.access.roles import Role
 from sijill.access.schemas import UserIn
-from sijill.population.models import Person
+from sijill.population.models import IssuedIdcs, Person
 from sijill.territory.service import import_territory
 
 ANNEX_A = "03.02.001.01"
@@ -81,6 +81,8 @@ def seed_territory(session: Session, actor: Actor) -> None:
 def seed_persons(session: Session) -> None:
     now = datetime.now(UTC)
     for annex, (idcs, given_lat, family_lat, given_ar, family_ar, cin) in PERSONS.items():
+        session.add(IssuedIdcs(number=idcs, issued_at=now, issued_by="test"))
+        session.flush()
         session.add(
             Person(
                 idcs=idcs,

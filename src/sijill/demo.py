@@ -54,14 +54,14 @@ def demo_accounts(province: str, region: str, annexes: list[str]) -> list[DemoAc
     ]
 
 
-def load_demo(*, session: Session, actor: Actor, out: Path, seed: int, province: str) -> list[DemoAccount]:
+def load_demo(*, session: Session, actor: Actor, out: Path, province: str) -> list[DemoAccount]:
     """Load generated files into the database in the caller's single transaction."""
     territory_service.load_reference(session=session, actor=actor)
     units = pl.read_parquet(out / "territory.parquet")
     territory_service.import_territory(
         session=session, actor=actor, records=units.to_dicts(), source_name="territory.parquet"
     )
-    load_synthetic_persons(session=session, actor=actor, persons_file=out / "persons.parquet", seed=seed)
+    load_synthetic_persons(session=session, actor=actor, persons_file=out / "persons.parquet")
     annexes = units.filter(pl.col("level") == "annex").sort("code")["code"].to_list()
     accounts = demo_accounts(province, province.split(".")[0], annexes)
     for account in accounts:
@@ -110,7 +110,7 @@ def build_demo(*, out: Path, persons: int, seed: int, province: str, skip_if_loa
         )
     run_synth(persons=persons, seed=seed, out=out, provinces=[province], quiet=False)
     with cli_transaction() as session:
-        accounts = load_demo(session=session, actor=cli_actor(), out=out, seed=seed, province=province)
+        accounts = load_demo(session=session, actor=cli_actor(), out=out, province=province)
     _print_accounts(accounts)
 
 

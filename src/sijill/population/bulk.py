@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 from sqlalchemy.orm import Session
 
@@ -13,25 +12,16 @@ from sijill.access import audit
 from sijill.access.actor import Actor
 from sijill.access.roles import Permission
 from sijill.bulk import bulk_insert
-from sijill.population.idcs import random_idcs
+from sijill.population.idcs import issue
 from sijill.population.models import Person
 
 
-def person_frame_from_synth(persons: pl.DataFrame, seed: int, actor: Actor) -> pl.DataFrame:
+def person_frame_from_synth(persons: pl.DataFrame, idcs: list[str], actor: Actor) -> pl.DataFrame:
     """Shape synthetic register records as ``person`` rows, computed column-wise."""
     now = datetime.now(UTC)
-    rng = np.random.default_rng([seed, 0x1DC5])
-    idcs = random_idcs(rng, persons.height)
-    # Random draws can collide (1 in 10^9 per pair); redraw the few duplicates until unique.
-    while True:
-        _, first = np.unique(idcs, return_index=True)
-        repeated = np.setdiff1d(np.arange(idcs.size), first)
-        if repeated.size == 0:
-            break
-        idcs[repeated] = random_idcs(rng, repeated.size)
     frame = persons.with_columns(
         pl.col("record_id").alias("id"),
-        pl.Series("idcs", idcs),
+        pl.Series("idcs", idcs, dtype=pl.String),
         pl.when(pl.col("birth_date").is_null())
         .then(pl.lit("year"))
         .when(pl.col("birth_date_presumed"))
@@ -42,6 +32,9 @@ def person_frame_from_synth(persons: pl.DataFrame, seed: int, actor: Actor) -> p
         # check, so only the first holder keeps it.
         pl.when(pl.col("cin").is_first_distinct()).then(pl.col("cin")).otherwise(None).alias("cin"),
         pl.when(pl.col("death_date").is_null()).then(pl.lit("active")).otherwise(pl.lit("deceased")).alias("status"),
+        pl.lit(None, dtype=pl.Int64).alias("merged_into_id"),
+        pl.lit(None, dtype=pl.String).alias("given_key"),
+        pl.lit(None, dtype=pl.String).alias("family_key"),
         pl.lit(1).alias("version"),
         pl.lit(actor.username).alias("created_by"),
         pl.lit(now).alias("created_at"),
@@ -51,10 +44,11 @@ def person_frame_from_synth(persons: pl.DataFrame, seed: int, actor: Actor) -> p
     return frame.select([c.name for c in Person.__table__.columns])
 
 
-def load_synthetic_persons(*, session: Session, actor: Actor, persons_file: Path, seed: int) -> int:
+def load_synthetic_persons(*, session: Session, actor: Actor, persons_file: Path) -> int:
     actor.require(Permission.PERSON_WRITE)
     persons = pl.read_parquet(persons_file)
-    frame = person_frame_from_synth(persons, seed, actor)
+    numbers = issue(session, persons.height, issued_by=actor.username)
+    frame = person_frame_from_synth(persons, numbers, actor)
     count = bulk_insert(session, Person.__table__, frame.to_arrow())  # type: ignore[arg-type]
     audit.record(session, actor, "person.bulk_load", "person", None, None, {"file": persons_file.name, "rows": count})
     return count

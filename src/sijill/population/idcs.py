@@ -1,68 +1,87 @@
-"""IDCS numbers: 10 digits, the last a check digit behind a pluggable scheme.
+"""IDCS issuance: 10 digits, drawn from the operating system's cryptographic source, the last one a
+check digit of the configured scheme; weak-looking numbers are never issued.
 
-The real IDCS structure is not public (DOMAIN.md), so Sijill issues opaque random digits with a
-Verhoeff check digit by default; a deployment can plug in another scheme.
+Uniqueness is the database's job: every issued number is first inserted into ``issued_idcs``
+with ON CONFLICT DO NOTHING, and only the numbers this call actually inserted are handed out, so
+any number of concurrent issuers can never hand out the same number and never fail on a collision.
 """
 
 from __future__ import annotations
 
+import os
+from datetime import UTC, datetime
+
 import numpy as np
 from numpy.typing import NDArray
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
-# Verhoeff tables: multiplication in the dihedral group D5, the position permutation, inverse.
-_D = np.array(
-    [
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-        [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
-        [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
-        [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
-        [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
-        [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
-        [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
-        [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
-        [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
-        [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
-    ],
-    dtype=np.int8,
-)
-# Position permutations: powers of Verhoeff's permutation (0 1 5 8 9 4 2 7)(3 6), built by
-# composition rather than typed out, so the table cannot hold a transcription error.
-_P1 = np.array([1, 5, 7, 6, 2, 8, 3, 0, 9, 4], dtype=np.int8)
-_P = np.empty((8, 10), dtype=np.int8)
-_P[0] = np.arange(10)
-for _power in range(1, 8):
-    _P[_power] = _P1[_P[_power - 1]]
-_INV = np.array([0, 4, 3, 2, 1, 5, 6, 7, 8, 9], dtype=np.int8)
+from sijill.population.check_digits import SCHEMES, CheckDigitScheme
+from sijill.population.models import IssuedIdcs
+
+BODY_DIGITS = 9
+# Runs this long of one repeated digit (00000) or of consecutive digits (12345, 98765) make a
+# number look forged or mistyped; such numbers are skipped.
+WEAK_RUN = 5
+ISSUE_BATCH = 10_000
 
 
-def verhoeff_check_digits(bodies: NDArray[np.int8]) -> NDArray[np.int8]:
-    """Check digit for each row of a (n, k) digit matrix, computed for all rows at once."""
-    n, k = bodies.shape
-    state = np.zeros(n, dtype=np.int8)
-    # Digits are read right to left; position 0 is reserved for the check digit itself.
-    for position in range(k):
-        digit = bodies[:, k - 1 - position]
-        state = _D[state, _P[(position + 1) % 8, digit]]
-    return _INV[state]
+def _random_digits(rows: int, cols: int) -> NDArray[np.int8]:
+    """Uniform digits from os.urandom: bytes >= 250 are dropped so that ``% 10`` has no bias."""
+    needed = rows * cols
+    digits = np.empty(0, dtype=np.uint8)
+    while digits.size < needed:
+        raw = np.frombuffer(os.urandom(int((needed - digits.size) * 1.1) + 16), dtype=np.uint8)
+        digits = np.concatenate([digits, raw[raw < 250] % 10])
+    return digits[:needed].reshape(rows, cols).astype(np.int8)
 
 
-def verhoeff_valid(number: str) -> bool:
-    if not number.isdigit():
-        return False
-    state = 0
-    for position, char in enumerate(reversed(number)):
-        state = int(_D[state, _P[position % 8, int(char)]])
-    return state == 0
+def weak_mask(numbers: NDArray[np.int8]) -> NDArray[np.bool_]:
+    """True for rows (digit matrices) with a leading 0 or a long repeated or sequential run."""
+    steps = np.diff(numbers.astype(np.int16), axis=1)
+    weak: NDArray[np.bool_] = numbers[:, 0] == 0
+    for step in (0, 1, -1):
+        same = (steps == step).astype(np.int8)
+        # A run of WEAK_RUN digits is WEAK_RUN - 1 equal consecutive steps.
+        window = np.lib.stride_tricks.sliding_window_view(same, WEAK_RUN - 1, axis=1)
+        weak |= np.all(window, axis=2).any(axis=1)
+    return weak
 
 
-def random_idcs(rng: np.random.Generator, count: int) -> NDArray[np.str_]:
-    """``count`` distinct-looking IDCS strings: 9 random digits (no leading 0) plus the check digit.
+def is_weak(number: str) -> bool:
+    digits = np.frombuffer(number.encode("ascii"), dtype=np.uint8).astype(np.int8) - ord("0")
+    return bool(weak_mask(digits[None, :])[0])
 
-    Uniqueness against the register is enforced by the database; callers retry collisions.
-    """
-    body = rng.integers(0, 10, size=(count, 9), dtype=np.int8)
-    body[:, 0] = rng.integers(1, 10, size=count, dtype=np.int8)
-    digits = np.concatenate([body, verhoeff_check_digits(body)[:, None]], axis=1)
+
+def draw_numbers(count: int, scheme: CheckDigitScheme) -> NDArray[np.str_]:
+    """``count`` strong candidate numbers (not yet reserved): random body plus check digit."""
+    chosen: list[NDArray[np.int8]] = []
+    have = 0
+    while have < count:
+        body = _random_digits(int((count - have) * 1.05) + 8, BODY_DIGITS)
+        full = np.concatenate([body, scheme.check_digits(body)[:, None]], axis=1)
+        strong = full[~weak_mask(full)]
+        chosen.append(strong)
+        have += strong.shape[0]
+    digits = np.concatenate(chosen)[:count]
     as_chars = (digits + ord("0")).astype(np.uint8)
-    # Reinterpret each row of 10 ASCII bytes as one fixed-width string, without a Python loop.
+    # Each row of 10 ASCII bytes read as one fixed-width string, without a Python loop.
     return np.ascontiguousarray(as_chars).view("S10").ravel().astype("U10")
+
+
+def issue(session: Session, count: int, *, issued_by: str, scheme_name: str = "verhoeff") -> list[str]:
+    """Reserve ``count`` new numbers in the caller's transaction and return them."""
+    scheme = SCHEMES[scheme_name]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    issued: list[str] = []
+    now = datetime.now(UTC)
+    while len(issued) < count:
+        wanted = min(count - len(issued), ISSUE_BATCH)
+        candidates = draw_numbers(wanted, scheme)
+        statement = (
+            insert(IssuedIdcs).on_conflict_do_nothing(index_elements=[IssuedIdcs.number]).returning(IssuedIdcs.number)
+        )
+        rows = [{"number": str(n), "issued_at": now, "issued_by": issued_by} for n in candidates]
+        issued.extend(session.execute(statement, rows).scalars())
+    return issued
