@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column("merged_by", sa.String(length=64), nullable=False),
         sa.Column("merged_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("previous_status", sa.String(length=10), nullable=False),
+        sa.Column("moved_registrations", sa.Text(), nullable=False),
         sa.Column("reverted_by", sa.String(length=64), nullable=True),
         sa.Column("reverted_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["merged_id"], ["person.id"], name=op.f("fk_person_merge_merged_id_person")),

@@ -15,6 +15,7 @@ from sijill.cli_support import console, engine_from_settings, err_console
 from sijill.config import SettingsError, get_settings
 from sijill.db import DatabaseNotMigratedError
 from sijill.errors import SijillError
+from sijill.population.cli import persons_app
 from sijill.territory.cli import territory_app
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(territory_app, name="territory")
+app.add_typer(persons_app, name="persons")
 
 
 @db_app.command("upgrade")

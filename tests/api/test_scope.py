@@ -12,7 +12,13 @@ from tests.factories import ANNEX_A, ANNEX_B, ANNEX_OTHER_PROVINCE, PERSONS
 
 OUTSIDE_A = [PERSONS[ANNEX_B], PERSONS[ANNEX_OTHER_PROVINCE]]
 # Values that would point an endpoint at data outside annex A, by path parameter name.
-PATH_VALUES = {"idcs": PERSONS[ANNEX_B][0], "code": ANNEX_B, "username": "agent_b"}
+PATH_VALUES = {
+    "idcs": PERSONS[ANNEX_B][0],
+    "code": ANNEX_B,
+    "username": "agent_b",
+    "registration_id": "1",
+    "merge_id": "1",
+}
 QUERY_VALUES = {"annex_code": ANNEX_B, "within": "03.02.001", "username": "agent_b"}
 
 
@@ -54,6 +60,12 @@ def test_listing_returns_only_the_actors_territory(client: TestClient, login: Ca
 def test_no_get_endpoint_leaks_another_annexs_people(
     client: TestClient, login: Callable[[str], dict[str, str]]
 ) -> None:
+    # Annex B also has a registration (id 1) and a correction history, reachable by path.
+    registered = client.post("/api/persons", headers=login("agent_b"), json={
+        "given_name_lat": "Brahim", "family_name_lat": "Berrada", "sex": "M", "birth_date": "1975-03-02",
+        "birth_date_precision": "day", "nationality": "MAR", "annex_code": ANNEX_B, "cin": "BB200002"})
+    assert registered.status_code == 202  # same CIN as the seeded Brahim Berrada: held for review
+    assert registered.json()["registration_id"] == 1
     agent = login("agent_a")
     # Read from the OpenAPI document so that every endpoint added later is covered too.
     paths = client.get("/api/openapi.json").json()["paths"]

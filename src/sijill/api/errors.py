@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
+from sqlalchemy.orm.exc import StaleDataError
 
 from sijill.errors import SijillError
 
@@ -49,6 +50,20 @@ def install_error_handlers(app: FastAPI) -> None:
             "details": details,
         }
         return JSONResponse(status_code=422, content={"error": body})
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(_request: Request, _exc: StaleDataError) -> JSONResponse:
+        # Two edits of one record raced and this one lost: the caller must reload, not retry blindly.
+        body = {
+            "code": "version_conflict",
+            "message": {
+                "ar": "عدل شخص آخر هذه البطاقة في نفس الوقت",
+                "fr": "Quelqu'un d'autre a modifié cette fiche au même moment",
+                "en": "record changed concurrently",
+            },
+            "fix": {"ar": "أعيدوا قراءة البطاقة", "fr": "Relisez la fiche", "en": "reload the record"},
+        }
+        return JSONResponse(status_code=409, content={"error": body})
 
     @app.exception_handler(DataError)
     async def _data_error(_request: Request, exc: DataError) -> JSONResponse:

@@ -12,8 +12,16 @@ from sijill.access import audit
 from sijill.access.actor import Actor
 from sijill.access.roles import Permission
 from sijill.bulk import bulk_insert
+from sijill.linkage.names import name_key_expr
 from sijill.population.idcs import issue
 from sijill.population.models import Person
+
+
+def _key(latin: str, arabic: str) -> pl.Expr:
+    """Same rule as the online check (candidates.NameKeys): Latin spelling first, else Arabic; no
+    key rather than an empty one."""
+    key = name_key_expr(pl.coalesce(latin, arabic))
+    return pl.when(key == "").then(None).otherwise(key)
 
 
 def person_frame_from_synth(persons: pl.DataFrame, idcs: list[str], actor: Actor) -> pl.DataFrame:
@@ -33,8 +41,8 @@ def person_frame_from_synth(persons: pl.DataFrame, idcs: list[str], actor: Actor
         pl.when(pl.col("cin").is_first_distinct()).then(pl.col("cin")).otherwise(None).alias("cin"),
         pl.when(pl.col("death_date").is_null()).then(pl.lit("active")).otherwise(pl.lit("deceased")).alias("status"),
         pl.lit(None, dtype=pl.Int64).alias("merged_into_id"),
-        pl.lit(None, dtype=pl.String).alias("given_key"),
-        pl.lit(None, dtype=pl.String).alias("family_key"),
+        _key("given_name_lat", "given_name_ar").alias("given_key"),
+        _key("family_name_lat", "family_name_ar").alias("family_key"),
         pl.lit(1).alias("version"),
         pl.lit(actor.username).alias("created_by"),
         pl.lit(now).alias("created_at"),

@@ -21,7 +21,7 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sijill.db import Base
 
@@ -67,7 +67,13 @@ class Person(Base):
     updated_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
+    merged_into: Mapped[Person | None] = relationship(remote_side="Person.id", lazy="select")
+
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    @property
+    def merged_into_idcs(self) -> str | None:
+        return self.merged_into.idcs if self.merged_into is not None else None
 
 
 Index("ix_person_birth_year_family_key", Person.birth_year, Person.family_key)
@@ -145,5 +151,19 @@ class PersonMerge(Base):
     merged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # The merged record's status before the merge, restored if an admin reverts it.
     previous_status: Mapped[str] = mapped_column(String(10))
+    # Registrations that pointed at the merged record and were moved to the survivor (JSON list of
+    # ids), so a revert puts exactly those back.
+    moved_registrations: Mapped[str] = mapped_column(Text, default="[]")
     reverted_by: Mapped[str | None] = mapped_column(String(64))
     reverted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    survivor: Mapped[Person] = relationship(foreign_keys=[survivor_id])
+    merged: Mapped[Person] = relationship(foreign_keys=[merged_id])
+
+    @property
+    def survivor_idcs(self) -> str:
+        return self.survivor.idcs
+
+    @property
+    def merged_idcs(self) -> str:
+        return self.merged.idcs

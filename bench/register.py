@@ -1,0 +1,160 @@
+"""Single registrations through the API, with the duplicate check, against a loaded registry.
+
+Metrics: `p50_ms`, `p99_ms`, `requests_per_s` with 16 concurrent clients, on PostgreSQL. The
+registry is a synthetic population of `--size` persons (default 1,000,000) loaded with COPY; the
+registrations are people held out of that population, so some are new and the injected
+duplicates among them hit the review queue, as in real life.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import polars as pl
+
+from sijill.access import service as access_service
+from sijill.access.actor import Actor
+from sijill.access.roles import Role
+from sijill.access.schemas import UserIn
+from sijill.db import make_sessionmaker, transaction
+from sijill.population.bulk import load_synthetic_persons
+from sijill.synth import SynthConfig, generate
+from sijill.territory.service import import_territory, load_reference
+
+DEFAULT_SIZE = 1_000_000
+BENCH_PASSWORD = secrets.token_urlsafe(16)
+CLIENTS = 16
+REQUESTS = 2_000
+FIELDS = ("given_name_ar", "family_name_ar", "given_name_lat", "family_name_lat", "father_given_name_ar",
+          "father_given_name_lat", "mother_given_name_ar", "mother_given_name_lat", "sex", "birth_date",
+          "birth_year", "nationality", "cin", "phone", "annex_code")  # fmt: skip
+
+
+def _support() -> Any:
+    path = Path(__file__).with_name("_support.py")
+    spec = importlib.util.spec_from_file_location("sijill_bench_support", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _payloads(held_out: pl.DataFrame) -> list[dict[str, Any]]:
+    frame = held_out.with_columns(
+        pl.when(pl.col("birth_date").is_null())
+        .then(pl.lit("year"))
+        .otherwise(pl.lit("day"))
+        .alias("birth_date_precision"),
+        pl.col("birth_date").cast(pl.String),
+    ).select([*FIELDS, "birth_date_precision"])
+    return frame.to_dicts()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def run(size: int | None) -> list[dict[str, Any]]:
+    support = _support()
+    if not support.postgres_available():
+        raise RuntimeError("the register benchmark needs PostgreSQL (SIJILL_TEST_POSTGRES_URL)")
+    persons = size or DEFAULT_SIZE
+    actor = Actor.system(source="bench")
+    with tempfile.TemporaryDirectory(prefix="sijill-bench-register-") as folder:
+        files = Path(folder) / "synth"
+        generate(SynthConfig(persons=persons, seed=7, out_dir=files))
+        records = pl.read_parquet(files / "persons.parquet")
+        # Hold out a random sample: they are registered through the API during the measurement.
+        rng = np.random.default_rng(7)
+        held = rng.choice(records.height, size=min(REQUESTS, records.height // 10), replace=False)
+        mask = np.zeros(records.height, dtype=bool)
+        mask[held] = True
+        records.filter(~pl.Series(mask)).write_parquet(Path(folder) / "registry.parquet")
+        payloads = _payloads(records.filter(pl.Series(mask)))
+        units = pl.read_parquet(files / "territory.parquet").to_dicts()
+        with support.scratch_database("postgresql", Path(folder)) as engine:
+            factory = make_sessionmaker(engine)
+            with transaction(factory) as session:
+                load_reference(session=session, actor=actor)
+                import_territory(session=session, actor=actor, records=units, source_name="bench")
+                load_synthetic_persons(session=session, actor=actor, persons_file=Path(folder) / "registry.parquet")
+                access_service.create_user(
+                    session=session,
+                    actor=actor,
+                    data=UserIn(username="bench", full_name="Bench", password=BENCH_PASSWORD, role=Role.ADMIN),
+                )
+            with engine.connect() as connection:
+                connection.exec_driver_sql("ANALYZE")
+            url = engine.url.render_as_string(hide_password=False)
+            latencies, seconds, outcomes = _measure(url, payloads)
+    latencies.sort()
+    base = {
+        "bench": "register",
+        "backend": "postgresql",
+        "size": persons,
+        "clients": CLIENTS,
+        "requests": len(latencies),
+        **{f"status_{k}": v for k, v in sorted(outcomes.items())},
+    }
+    return [
+        {**base, "metric": "p50_ms", "value": round(latencies[len(latencies) // 2], 1), "unit": "ms"},
+        {**base, "metric": "p99_ms", "value": round(latencies[int(len(latencies) * 0.99) - 1], 1), "unit": "ms"},
+        {**base, "metric": "requests_per_s", "value": round(len(latencies) / seconds, 1), "unit": "requests/s"},
+    ]
+
+
+def _measure(url: str, payloads: list[dict[str, Any]]) -> tuple[list[float], float, dict[int, int]]:
+    port = _free_port()
+    env = {**os.environ, "SIJILL_DATABASE_URL": url, "SIJILL_SECRET_KEY": "bench-secret-key-0123456789abcdef0123"}
+    server = subprocess.Popen(  # noqa: S603 (our own command)
+        [sys.executable, "-m", "sijill", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        token = httpx.post(f"{base}/api/auth/token", data={"username": "bench", "password": BENCH_PASSWORD}).json()[
+            "access_token"
+        ]
+        headers = {"Authorization": f"Bearer {token}"}
+        latencies: list[float] = []
+        outcomes: dict[int, int] = {}
+
+        def one(client: httpx.Client, payload: dict[str, Any]) -> None:
+            started = time.perf_counter()
+            response = client.post(f"{base}/api/persons", json=payload, headers=headers)
+            latencies.append((time.perf_counter() - started) * 1000)
+            outcomes[response.status_code] = outcomes.get(response.status_code, 0) + 1
+
+        with httpx.Client(timeout=30, limits=httpx.Limits(max_connections=CLIENTS)) as client:
+            started = time.perf_counter()
+            with ThreadPoolExecutor(CLIENTS) as pool:
+                list(pool.map(lambda p: one(client, p), payloads))
+            seconds = time.perf_counter() - started
+        return latencies, seconds, outcomes
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

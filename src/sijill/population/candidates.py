@@ -1,0 +1,143 @@
+"""The duplicate check before an IDCS is issued: likely existing records of the same person.
+
+Candidates are looked up nationally (a person may have registered in another annex), through
+indexed keys only: same CIN, same phone, or a birth year within one year and the same
+script-neutral key for the family or the given name. Each candidate gets an explainable score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from sijill.linkage.names import name_key, normalize_arabic, normalize_latin
+from sijill.linkage.similarity import jaro_winkler
+from sijill.population.models import Person
+
+# Above this score a registration is held for a reviewer; the weights below make a same-name,
+# same-birth-date record reach it, and a same-name, same-year-only record fall short unless the
+# father's name agrees too.
+STRONG_SCORE = 0.85
+MAX_CANDIDATES = 200
+
+
+@dataclass(frozen=True, slots=True)
+class NameKeys:
+    given: str | None
+    family: str | None
+    father: str | None
+
+    @classmethod
+    def of(cls, record: dict[str, Any]) -> NameKeys:
+        def key(*fields: str) -> str | None:
+            for name in fields:
+                value = record.get(name)
+                if value:
+                    return name_key(str(value)) or None
+            return None
+
+        return cls(
+            given=key("given_name_lat", "given_name_ar"),
+            family=key("family_name_lat", "family_name_ar"),
+            father=key("father_given_name_lat", "father_given_name_ar"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    person: Person
+    score: float
+    reasons: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def strong(self) -> bool:
+        return self.score >= STRONG_SCORE or bool(self.reasons.get("same_cin"))
+
+
+def _name_similarity(record: dict[str, Any], person: Person, part: str) -> float:
+    """Best agreement across the two scripts and the script-neutral key, 0..1."""
+    scores = [0.0]
+    lat, ar = record.get(f"{part}_name_lat"), record.get(f"{part}_name_ar")
+    their_lat, their_ar = getattr(person, f"{part}_name_lat"), getattr(person, f"{part}_name_ar")
+    if lat and their_lat:
+        scores.append(jaro_winkler(normalize_latin(lat), normalize_latin(their_lat)))
+    if ar and their_ar:
+        scores.append(jaro_winkler(normalize_arabic(ar), normalize_arabic(their_ar)))
+    mine = name_key(lat or ar or "")
+    theirs = name_key(their_lat or their_ar or "")
+    if mine and theirs:
+        scores.append(1.0 if mine == theirs else jaro_winkler(mine, theirs))
+    return max(scores)
+
+
+def _date_agreement(record: dict[str, Any], person: Person) -> tuple[float, str]:
+    mine: date | None = record.get("birth_date")
+    theirs = person.birth_date
+    year: int = record["birth_year"]
+    if mine is not None and theirs is not None:
+        if mine == theirs:
+            return 1.0, "same_birth_date"
+        if (mine.year, mine.month) == (theirs.year, theirs.month):
+            return 0.8, "same_birth_month"
+        if (mine.year, mine.day, mine.month) == (theirs.year, theirs.month, theirs.day):
+            return 0.8, "day_month_swapped"
+    if year == person.birth_year:
+        return 0.6, "same_birth_year"
+    if abs(year - person.birth_year) == 1:
+        return 0.3, "birth_year_off_by_one"
+    return 0.0, "different_birth_year"
+
+
+def score(record: dict[str, Any], keys: NameKeys, person: Person) -> Candidate:
+    given = _name_similarity(record, person, "given")
+    family = _name_similarity(record, person, "family")
+    date_score, date_reason = _date_agreement(record, person)
+    father_theirs = person.father_given_name_lat or person.father_given_name_ar
+    father = 0.5
+    if keys.father and father_theirs:
+        their_key = name_key(father_theirs)
+        father = 1.0 if keys.father == their_key else jaro_winkler(keys.father, their_key)
+    total = 0.55 * (given + family) / 2 + 0.35 * date_score + 0.10 * father
+    reasons: dict[str, Any] = {
+        "given_name": round(given, 3),
+        "family_name": round(family, 3),
+        "birth": date_reason,
+        "father_name": round(father, 3),
+    }
+    if record.get("phone") and record.get("phone") == person.phone:
+        total += 0.10
+        reasons["same_phone"] = True
+    if record.get("sex") != person.sex:
+        # Sex is rarely mistyped; a mismatch makes the same person much less likely.
+        total *= 0.5
+        reasons["different_sex"] = True
+    if record.get("cin") and record.get("cin") == person.cin:
+        reasons["same_cin"] = True
+        total = 1.0
+    return Candidate(person=person, score=round(min(total, 1.0), 3), reasons=reasons)
+
+
+def find_candidates(session: Session, record: dict[str, Any], keys: NameKeys) -> list[Candidate]:
+    """Existing records that may be this person, best first (national: not limited by scope)."""
+    year: int = record["birth_year"]
+    years = (year - 1, year, year + 1)
+    conditions = []
+    if record.get("cin"):
+        conditions.append(Person.cin == record["cin"])
+    if record.get("phone"):
+        conditions.append(Person.phone == record["phone"])
+    if keys.family:
+        conditions.append(and_(Person.birth_year.in_(years), Person.family_key == keys.family))
+    if keys.given:
+        conditions.append(and_(Person.birth_year.in_(years), Person.given_key == keys.given))
+    if not conditions:
+        return []
+    people = session.execute(
+        select(Person).where(or_(*conditions), Person.status != "merged").limit(MAX_CANDIDATES)
+    ).scalars()
+    scored = [score(record, keys, person) for person in people]
+    return sorted(scored, key=lambda c: c.score, reverse=True)
