@@ -104,6 +104,19 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("registration_id", "person_id", name=op.f("pk_registration_candidate")),
     )
+    op.create_table(
+        "person_source",
+        sa.Column("source", sa.String(length=120), nullable=False),
+        sa.Column("source_record_id", sa.String(length=64), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=True),
+        sa.Column("registration_id", sa.Integer(), nullable=True),
+        sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"], name=op.f("fk_person_source_person_id_person")),
+        sa.ForeignKeyConstraint(
+            ["registration_id"], ["registration.id"], name=op.f("fk_person_source_registration_id_registration")
+        ),
+        sa.PrimaryKeyConstraint("source", "source_record_id", name=op.f("pk_person_source")),
+    )
     # Numbers already in the register count as issued, before the foreign key requires it.
     op.execute("INSERT INTO issued_idcs (number, issued_at, issued_by) SELECT idcs, created_at, created_by FROM person")
     with op.batch_alter_table("person", schema=None) as batch_op:
@@ -133,6 +146,7 @@ def downgrade() -> None:
         batch_op.drop_column("given_key")
         batch_op.drop_column("merged_into_id")
 
+    op.drop_table("person_source")
     op.drop_table("registration_candidate")
     with op.batch_alter_table("registration", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_registration_status"))

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Any, cast
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy import Table
+from sqlalchemy import Table, column
+from sqlalchemy import table as table_clause
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import TableClause
+
+from sijill.db import Base
 
 COPY_BATCH_ROWS = 100_000
 
 
-def bulk_insert(session: Session, table: Table, data: pa.Table) -> int:
+def bulk_insert(session: Session, table: Table | TableClause, data: pa.Table) -> int:
     """Insert every row of ``data`` (columns named as the table's) into ``table``."""
     columns = [name for name in data.column_names if name in table.c]
     data = data.select(columns)
@@ -48,3 +53,14 @@ def bulk_insert(session: Session, table: Table, data: pa.Table) -> int:
             cursor.close()
     rows_written: int = data.num_rows
     return rows_written
+
+
+def table_of(model: type[Base]) -> Table:
+    """A mapped class's table, typed for ``bulk_insert``."""
+    return cast(Table, model.__table__)
+
+
+def bulk_insert_frame(session: Session, table_name: str, frame: pl.DataFrame) -> int:
+    """``bulk_insert`` into a table known by name only (e.g. a temporary table)."""
+    clause = table_clause(table_name, *(column(name) for name in frame.columns))
+    return bulk_insert(session, clause, frame.to_arrow())

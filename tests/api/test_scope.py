@@ -61,9 +61,20 @@ def test_no_get_endpoint_leaks_another_annexs_people(
     client: TestClient, login: Callable[[str], dict[str, str]]
 ) -> None:
     # Annex B also has a registration (id 1) and a correction history, reachable by path.
-    registered = client.post("/api/persons", headers=login("agent_b"), json={
-        "given_name_lat": "Brahim", "family_name_lat": "Berrada", "sex": "M", "birth_date": "1975-03-02",
-        "birth_date_precision": "day", "nationality": "MAR", "annex_code": ANNEX_B, "cin": "BB200002"})
+    registered = client.post(
+        "/api/persons",
+        headers=login("agent_b"),
+        json={
+            "given_name_lat": "Brahim",
+            "family_name_lat": "Berrada",
+            "sex": "M",
+            "birth_date": "1975-03-02",
+            "birth_date_precision": "day",
+            "nationality": "MAR",
+            "annex_code": ANNEX_B,
+            "cin": "BB200002",
+        },
+    )
     assert registered.status_code == 202  # same CIN as the seeded Brahim Berrada: held for review
     assert registered.json()["registration_id"] == 1
     agent = login("agent_a")

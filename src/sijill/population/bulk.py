@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import polars as pl
+from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
 from sijill.access import audit
 from sijill.access.actor import Actor
 from sijill.access.roles import Permission
-from sijill.bulk import bulk_insert
+from sijill.bulk import bulk_insert, table_of
+from sijill.ids import reserve_ids
 from sijill.linkage.names import name_key_expr
 from sijill.population.idcs import issue
 from sijill.population.models import Person
@@ -24,11 +27,13 @@ def _key(latin: str, arabic: str) -> pl.Expr:
     return pl.when(key == "").then(None).otherwise(key)
 
 
-def person_frame_from_synth(persons: pl.DataFrame, idcs: list[str], actor: Actor) -> pl.DataFrame:
+def person_frame_from_synth(
+    persons: pl.DataFrame, idcs: list[str], ids: NDArray[np.int64], actor: Actor
+) -> pl.DataFrame:
     """Shape synthetic register records as ``person`` rows, computed column-wise."""
     now = datetime.now(UTC)
     frame = persons.with_columns(
-        pl.col("record_id").alias("id"),
+        pl.Series("id", ids),
         pl.Series("idcs", idcs, dtype=pl.String),
         pl.when(pl.col("birth_date").is_null())
         .then(pl.lit("year"))
@@ -49,14 +54,16 @@ def person_frame_from_synth(persons: pl.DataFrame, idcs: list[str], actor: Actor
         pl.lit(actor.username).alias("updated_by"),
         pl.lit(now).alias("updated_at"),
     )
-    return frame.select([c.name for c in Person.__table__.columns])
+    return frame.select([c.name for c in table_of(Person).columns])
 
 
 def load_synthetic_persons(*, session: Session, actor: Actor, persons_file: Path) -> int:
     actor.require(Permission.PERSON_WRITE)
     persons = pl.read_parquet(persons_file)
     numbers = issue(session, persons.height, issued_by=actor.username)
-    frame = person_frame_from_synth(persons, numbers, actor)
-    count = bulk_insert(session, Person.__table__, frame.to_arrow())  # type: ignore[arg-type]
+    # Ids come from the table's own sequence, so registrations made afterwards never collide.
+    ids = reserve_ids(session, table_of(Person), persons.height)
+    frame = person_frame_from_synth(persons, numbers, ids, actor)
+    count = bulk_insert(session, table_of(Person), frame.to_arrow())
     audit.record(session, actor, "person.bulk_load", "person", None, None, {"file": persons_file.name, "rows": count})
     return count

@@ -18,9 +18,10 @@ from sijill.linkage.names import name_key, normalize_arabic, normalize_latin
 from sijill.linkage.similarity import jaro_winkler
 from sijill.population.models import Person
 
-# Above this score a registration is held for a reviewer; the weights below make a same-name,
-# same-birth-date record reach it, and a same-name, same-year-only record fall short unless the
-# father's name agrees too.
+# Above this score a registration is held for a reviewer. With the weights below a same-name record
+# reaches it with the same birth date, or with day and month swapped (a common typing error); with
+# only the same month of birth it needs the father's name to agree too, so that the many namesakes
+# born in the same month (Fatima, Mohamed) do not flood the review queue.
 STRONG_SCORE = 0.85
 MAX_CANDIDATES = 200
 
@@ -81,12 +82,12 @@ def _date_agreement(record: dict[str, Any], person: Person) -> tuple[float, str]
     if mine is not None and theirs is not None:
         if mine == theirs:
             return 1.0, "same_birth_date"
-        if (mine.year, mine.month) == (theirs.year, theirs.month):
-            return 0.8, "same_birth_month"
         if (mine.year, mine.day, mine.month) == (theirs.year, theirs.month, theirs.day):
             return 0.8, "day_month_swapped"
+        if (mine.year, mine.month) == (theirs.year, theirs.month):
+            return 0.7, "same_birth_month"
     if year == person.birth_year:
-        return 0.6, "same_birth_year"
+        return 0.5, "same_birth_year"
     if abs(year - person.birth_year) == 1:
         return 0.3, "birth_year_off_by_one"
     return 0.0, "different_birth_year"

@@ -117,6 +117,43 @@ def merge(survivor: str, merged: str, reason: Annotated[str, typer.Option()]) ->
         console.print(f"merged {merged} into {survivor} (merge {result.id}; revert with --revert {result.id})")
 
 
+@persons_app.command("import")
+def import_file(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV (UTF-8) or Parquet file")],
+    source: Annotated[str | None, typer.Option(help="name of the source; default the file name")] = None,
+    errors: Annotated[Path | None, typer.Option(help="where to write the per-row error file")] = None,
+    accept_valid: Annotated[bool, typer.Option(help="import the valid rows even if others are invalid")] = False,
+) -> None:
+    """Import register records; every row is checked first, and re-importing creates nothing new."""
+    from rich.progress import Progress
+
+    from sijill.cli_support import engine_from_settings
+    from sijill.db import make_sessionmaker
+    from sijill.population.bulk_import import import_persons
+
+    engine = engine_from_settings()
+    error_path = errors or path.with_name(path.stem + ".errors.csv")
+    try:
+        with Progress() as bar:
+            task = bar.add_task("import", total=None)
+            report = import_persons(
+                factory=make_sessionmaker(engine),
+                actor=cli_actor(),
+                path=path,
+                source=source or path.name,
+                error_path=error_path,
+                accept_valid=accept_valid,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    finally:
+        engine.dispose()
+    console.print(
+        f"{report.rows:,} rows: {report.created:,} registered, {report.held_for_review:,} held for review "
+        f"(likely duplicates), {report.already_imported:,} already imported, {report.invalid_rows:,} invalid "
+        f"in {report.seconds:.1f} s" + (f"; errors in {report.error_file}" if report.error_file else "")
+    )
+
+
 @persons_app.command("export")
 def export(
     out: Annotated[Path, typer.Option(help="file to write: .parquet or .csv")],

@@ -167,3 +167,16 @@ class PersonMerge(Base):
     @property
     def merged_idcs(self) -> str:
         return self.merged.idcs
+
+
+class PersonSource(Base):
+    """Which source row became which register record: re-importing a file creates nothing new."""
+
+    __tablename__ = "person_source"
+
+    source: Mapped[str] = mapped_column(String(120), primary_key=True)
+    source_record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The record created from this row, or the registration held for review instead.
+    person_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("person.id"))
+    registration_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("registration.id"))
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

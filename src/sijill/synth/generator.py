@@ -20,7 +20,7 @@ from sijill.synth.sink import ParquetSink
 from sijill.synth.territory_gen import CHUNK_PERSONS, TerritoryPlan, plan_territory
 from sijill.territory.reference import provinces
 
-GENERATOR_VERSION = "1.1.0"
+GENERATOR_VERSION = "1.2.0"
 MIN_PERSONS, MAX_PERSONS = 1_000, 40_000_000
 ANOMALIES_FILE, MANIFEST_FILE = "truth/anomalies.json", "manifest.json"
 

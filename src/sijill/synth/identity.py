@@ -95,10 +95,20 @@ def draw_identity(
     )
 
 
+# Mobile prefixes (after +212) that the numbering plan allocates, as listed by libphonenumber's
+# metadata; a number drawn outside them would be refused by the register's own phone rule.
+_MOBILE_PREFIXES = np.array(
+    [*range(600, 683), 684, 687, 688, 689, *range(690, 729), 730, 731, *range(750, 756), *range(760, 790)],
+    dtype=np.int64,
+)  # fmt: skip
+_MOBILE_06 = _MOBILE_PREFIXES[_MOBILE_PREFIXES < 700]
+_MOBILE_07 = _MOBILE_PREFIXES[_MOBILE_PREFIXES >= 700]
+
+
 def draw_phone_numbers(rng: np.random.Generator, n: int) -> IntArray:
-    """The nine national digits of Moroccan mobile numbers, 6xxxxxxxx or 7xxxxxxxx."""
-    lead = np.where(rng.random(n) < 0.8, 6, 7)
-    out: IntArray = lead * 100_000_000 + rng.integers(0, 100_000_000, n)
+    """The nine national digits of Moroccan mobile numbers: 80 % 06, 20 % 07, allocated prefixes only."""
+    prefix = np.where(rng.random(n) < 0.8, rng.choice(_MOBILE_06, n), rng.choice(_MOBILE_07, n))
+    out: IntArray = prefix * 1_000_000 + rng.integers(0, 1_000_000, n)
     return out
 
 

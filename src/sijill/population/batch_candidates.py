@@ -1,0 +1,126 @@
+"""The duplicate check in batch form: every imported row against the register and the file itself.
+
+Pairs come from the same indexed blocks as the online check (same CIN, same phone, birth year within
+one and the same family or given name key); they are scored with the online weights in one DuckDB
+query over the whole chunk. The batch form compares the script-neutral keys, where the online form
+also compares each script's spelling, so it can only be stricter about calling two rows the same.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from sijill.bulk import bulk_insert_frame
+from sijill.population.candidates import STRONG_SCORE
+
+BLOCK_COLUMNS = ("rid", "person_id", "birth_year", "birth_date", "family_key", "given_key", "father_key", "cin",
+                 "phone", "sex")  # fmt: skip
+
+_PAIRS = """
+WITH pairs AS (
+    SELECT a.rid, b.rid AS other_rid, b.person_id FROM a JOIN b ON a.cin = b.cin
+    UNION SELECT a.rid, b.rid, b.person_id FROM a JOIN b ON a.phone = b.phone
+    UNION SELECT a.rid, b.rid, b.person_id FROM a JOIN b
+        ON a.family_key = b.family_key AND b.birth_year BETWEEN a.birth_year - 1 AND a.birth_year + 1
+    UNION SELECT a.rid, b.rid, b.person_id FROM a JOIN b
+        ON a.given_key = b.given_key AND b.birth_year BETWEEN a.birth_year - 1 AND a.birth_year + 1
+), scored AS (
+    SELECT p.rid, p.other_rid, p.person_id,
+        coalesce(a.cin = b.cin, false) AS same_cin,
+        (CASE WHEN a.given_key = b.given_key THEN 1.0
+              ELSE coalesce(jaro_winkler_similarity(a.given_key, b.given_key), 0) END
+         + CASE WHEN a.family_key = b.family_key THEN 1.0
+                ELSE coalesce(jaro_winkler_similarity(a.family_key, b.family_key), 0) END) / 2 AS name_score,
+        CASE WHEN a.birth_date = b.birth_date THEN 1.0
+             WHEN year(a.birth_date) = year(b.birth_date) AND day(a.birth_date) = month(b.birth_date)
+                  AND month(a.birth_date) = day(b.birth_date) THEN 0.8
+             WHEN year(a.birth_date) = year(b.birth_date) AND month(a.birth_date) = month(b.birth_date) THEN 0.7
+             WHEN a.birth_year = b.birth_year THEN 0.5
+             WHEN abs(a.birth_year - b.birth_year) = 1 THEN 0.3 ELSE 0.0 END AS date_score,
+        CASE WHEN a.father_key IS NULL OR b.father_key IS NULL THEN 0.5
+             WHEN a.father_key = b.father_key THEN 1.0
+             ELSE jaro_winkler_similarity(a.father_key, b.father_key) END AS father_score,
+        coalesce(a.phone = b.phone, false) AS same_phone,
+        coalesce(a.sex <> b.sex, false) AS different_sex
+    FROM pairs p JOIN a ON a.rid = p.rid JOIN b ON b.rid = p.other_rid
+    WHERE p.rid <> p.other_rid
+)
+SELECT rid, other_rid, person_id, same_cin,
+    CASE WHEN same_cin THEN 1.0 ELSE least(1.0,
+        (0.55 * name_score + 0.35 * date_score + 0.10 * father_score + CASE WHEN same_phone THEN 0.10 ELSE 0 END)
+        * CASE WHEN different_sex THEN 0.5 ELSE 1 END) END AS score
+FROM scored
+"""
+
+
+def strong_pairs(rows: pl.DataFrame, register: pl.DataFrame) -> pl.DataFrame:
+    """Strong (rid, candidate) pairs: ``person_id`` set for a register record, else ``other_rid``, an
+    earlier row of the same file (the later of two rows is the one held)."""
+    # Register records get negative ids so they can share the ``rid`` column with the file's rows.
+    everyone = pl.concat(
+        [rows.with_columns(pl.lit(None, dtype=pl.Int64).alias("person_id")), register], how="diagonal_relaxed"
+    ).select(BLOCK_COLUMNS)
+    a = rows.select(BLOCK_COLUMNS[:1] + BLOCK_COLUMNS[2:])  # noqa: F841 (DuckDB reads it by name)
+    b = everyone  # noqa: F841
+    relation = duckdb.sql(_PAIRS)
+    assert relation is not None  # a SELECT always yields a relation
+    scored: pl.DataFrame = relation.pl()
+    return scored.filter(
+        (pl.col("same_cin") | (pl.col("score") >= STRONG_SCORE))
+        & (pl.col("person_id").is_not_null() | (pl.col("other_rid") < pl.col("rid")))
+    ).sort("rid", "score", descending=[False, True])
+
+
+def register_blocks(session: Session, rows: pl.DataFrame) -> pl.DataFrame:
+    """The register records sharing a block with any row: loaded through a temporary key table."""
+    keys = (
+        pl.concat(
+            [
+                rows.select(pl.lit("cin").alias("kind"), pl.col("cin").alias("key"), pl.lit(0).alias("birth_year")),
+                rows.select(pl.lit("phone").alias("kind"), pl.col("phone").alias("key"), pl.lit(0).alias("birth_year")),
+                rows.select(pl.lit("family").alias("kind"), pl.col("family_key").alias("key"), "birth_year"),
+                rows.select(pl.lit("given").alias("kind"), pl.col("given_key").alias("key"), "birth_year"),
+            ],
+            how="vertical_relaxed",
+        )
+        .drop_nulls("key")
+        .unique()
+    )
+    session.execute(
+        text("CREATE TEMPORARY TABLE IF NOT EXISTS import_block (kind VARCHAR(8), key VARCHAR(60), birth_year INTEGER)")
+    )
+    session.execute(text("DELETE FROM import_block"))
+    bulk_insert_frame(session, "import_block", keys)
+    query = text("""
+        SELECT p.id AS person_id, p.birth_year, p.birth_date, p.family_key, p.given_key, p.cin, p.phone, p.sex,
+               p.father_given_name_lat, p.father_given_name_ar
+        FROM person p JOIN import_block k ON k.kind = 'cin' AND p.cin = k.key WHERE p.status <> 'merged'
+        UNION SELECT p.id, p.birth_year, p.birth_date, p.family_key, p.given_key, p.cin, p.phone, p.sex,
+               p.father_given_name_lat, p.father_given_name_ar
+        FROM person p JOIN import_block k ON k.kind = 'phone' AND p.phone = k.key WHERE p.status <> 'merged'
+        UNION SELECT p.id, p.birth_year, p.birth_date, p.family_key, p.given_key, p.cin, p.phone, p.sex,
+               p.father_given_name_lat, p.father_given_name_ar
+        FROM person p JOIN import_block k ON k.kind = 'family' AND p.family_key = k.key
+             AND p.birth_year BETWEEN k.birth_year - 1 AND k.birth_year + 1 WHERE p.status <> 'merged'
+        UNION SELECT p.id, p.birth_year, p.birth_date, p.family_key, p.given_key, p.cin, p.phone, p.sex,
+               p.father_given_name_lat, p.father_given_name_ar
+        FROM person p JOIN import_block k ON k.kind = 'given' AND p.given_key = k.key
+             AND p.birth_year BETWEEN k.birth_year - 1 AND k.birth_year + 1 WHERE p.status <> 'merged'
+    """)
+    schema = {
+        "person_id": pl.Int64,
+        "birth_year": pl.Int64,
+        "birth_date": pl.Date,
+        "family_key": pl.String,
+        "given_key": pl.String,
+        "cin": pl.String,
+        "phone": pl.String,
+        "sex": pl.String,
+        "father_given_name_lat": pl.String,
+        "father_given_name_ar": pl.String,
+    }
+    found = pl.read_database(query, session.connection(), schema_overrides=schema)
+    return found.with_columns(pl.col(name).cast(dtype) for name, dtype in schema.items())

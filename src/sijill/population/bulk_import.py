@@ -1,0 +1,271 @@
+"""Bulk import of register records: checked whole, then applied set-based in atomic chunks.
+
+1. The whole file is read and every rule is checked, vectorised; any problem → an error file (row,
+   field, value, rule, message in Arabic and French) and, unless the caller accepts partial
+   imports, nothing is written.
+2. Rows already imported from the same source are skipped (``person_source``): re-importing a file
+   creates nothing new, and re-running after a crash resumes where the last committed chunk ended.
+3. Each chunk runs the duplicate check in batch form; rows with a strong candidate become
+   registrations held for review, exactly as an online registration would; the others get an
+   IDCS and are written with COPY (PostgreSQL) or executemany (SQLite), in one transaction per chunk.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from sijill.access import audit
+from sijill.access.actor import Actor
+from sijill.access.roles import Permission
+from sijill.access.scope import in_scope
+from sijill.bulk import bulk_insert, table_of
+from sijill.db import transaction
+from sijill.errors import SijillError, Text
+from sijill.ids import reserve_ids
+from sijill.linkage.names import name_key_expr
+from sijill.population.batch_candidates import register_blocks, strong_pairs
+from sijill.population.idcs import issue
+from sijill.population.import_file import PERSON_COLUMNS, read_rows, shape
+from sijill.population.models import Person, PersonSource, Registration, RegistrationCandidate
+from sijill.population.validation import check_people
+from sijill.territory.models import TerritoryUnit
+
+CHUNK_ROWS = 200_000
+ERROR_COLUMNS = ("row", "record_id", "field", "value", "rule", "message_ar", "message_fr", "fix_ar", "fix_fr")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    source: str
+    rows: int
+    invalid_rows: int
+    already_imported: int
+    created: int
+    held_for_review: int
+    seconds: float
+    error_file: str | None
+
+
+def _key(latin: str, arabic: str) -> pl.Expr:
+    key = name_key_expr(pl.coalesce(latin, arabic))
+    return pl.when(key == "").then(None).otherwise(key)
+
+
+def _known_annexes(factory: sessionmaker[Session], actor: Actor) -> set[str]:
+    with factory() as session:
+        query = select(TerritoryUnit.code).where(TerritoryUnit.level == "annex", in_scope(actor, TerritoryUnit.code))
+        return set(session.execute(query).scalars())
+
+
+def _duplicate_ids(frame: pl.DataFrame) -> pl.DataFrame:
+    """Problems for record ids used twice in the file (they make re-imports ambiguous)."""
+    repeated = frame.filter(pl.col("record_id").is_duplicated() | pl.col("record_id").is_null())
+    return repeated.select(
+        pl.col("row").cast(pl.Int64),
+        pl.lit("record_id").alias("field"),
+        pl.col("record_id").fill_null("").alias("value"),
+        pl.lit("record_id_unique").alias("rule"),
+        pl.lit("معرف السطر فارغ أو مكرر في الملف").alias("message_ar"),
+        pl.lit("identifiant de ligne vide ou répété dans le fichier").alias("message_fr"),
+        pl.lit("record_id empty or repeated in the file").alias("message_en"),
+        pl.lit("أعطوا لكل سطر معرفا فريدا").alias("fix_ar"),
+        pl.lit("donnez à chaque ligne un identifiant unique").alias("fix_fr"),
+        pl.lit("give every row a unique record_id").alias("fix_en"),
+    )
+
+
+def _write_errors(problems: pl.DataFrame, frame: pl.DataFrame, path: Path) -> None:
+    with_ids = problems.join(frame.select(pl.col("row").cast(pl.Int64), "record_id"), on="row", how="left")
+    with_ids.select(ERROR_COLUMNS).sort("row").write_csv(path)
+
+
+def _rejected(problems: pl.DataFrame, bad_rows: int, error_path: Path) -> SijillError:
+    sample = problems.head(20).select("row", "field", "value", "rule", "message_fr").to_dicts()
+    return SijillError(
+        code="import_invalid_rows",
+        status=422,
+        field="file",
+        value=str(error_path),
+        message=Text(
+            ar=f"{problems.height} خطأ في {bad_rows} سطر؛ لم يسجل أي شيء. التفاصيل في {error_path}",
+            fr=f"{problems.height} erreur(s) sur {bad_rows} ligne(s) ; rien n'a été enregistré. "
+            f"Détail dans {error_path}",
+            en=f"{problems.height} problem(s) in {bad_rows} row(s); nothing written; see {error_path}",
+        ),
+        fix=Text(
+            "صححوا الأسطر المذكورة في ملف الأخطاء وأعيدوا الاستيراد",
+            "Corrigez les lignes du fichier d'erreurs puis relancez l'import",
+            "fix the rows listed in the error file and import again",
+        ),
+        details=sample,
+    )
+
+
+def check_file(path: Path, *, known_annexes: set[str], today: date) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(shaped rows, normalised rows, problems) for a whole file, vectorised."""
+    frame = shape(read_rows(path))
+    normalised, problems = check_people(frame, today=today, known_annexes=known_annexes)
+    problems = pl.concat(
+        [problems.with_columns(pl.col("row").cast(pl.Int64)), _duplicate_ids(frame)], how="diagonal_relaxed"
+    )
+    return frame, normalised, problems
+
+
+def import_persons(
+    *,
+    factory: sessionmaker[Session],
+    actor: Actor,
+    path: Path,
+    source: str,
+    error_path: Path,
+    accept_valid: bool = False,
+    today: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    actor.require(Permission.PERSON_WRITE)
+    started = time.perf_counter()
+    frame, normalised, problems = check_file(
+        path, known_annexes=_known_annexes(factory, actor), today=today or date.today()
+    )
+    bad_rows = problems["row"].n_unique()
+    if problems.height:
+        _write_errors(problems, frame, error_path)
+        if not accept_valid:
+            raise _rejected(problems, bad_rows, error_path)
+        normalised = normalised.filter(~pl.col("row").cast(pl.Int64).is_in(problems["row"].implode()))
+    with factory() as session:
+        done = pl.read_database(
+            select(PersonSource.source_record_id).where(PersonSource.source == source),
+            session.connection(),
+        )["source_record_id"].cast(pl.String)
+    todo = normalised.filter(~pl.col("record_id").is_in(done.implode())).with_columns(
+        pl.col("row").cast(pl.Int64).alias("rid"),
+        _key("given_name_lat", "given_name_ar").alias("given_key"),
+        _key("family_name_lat", "family_name_ar").alias("family_key"),
+        _key("father_given_name_lat", "father_given_name_ar").alias("father_key"),
+    )
+    created = held = 0
+    for offset in range(0, todo.height, CHUNK_ROWS):
+        chunk = todo.slice(offset, CHUNK_ROWS)
+        with transaction(factory) as session:
+            made, kept = _apply_chunk(session, actor, chunk, source)
+        created, held = created + made, held + kept
+        if progress is not None:
+            progress(offset + chunk.height, todo.height)
+    return ImportReport(
+        source=source,
+        rows=frame.height,
+        invalid_rows=bad_rows,
+        already_imported=normalised.height - todo.height,
+        created=created,
+        held_for_review=held,
+        seconds=round(time.perf_counter() - started, 2),
+        error_file=str(error_path) if problems.height else None,
+    )
+
+
+def _apply_chunk(session: Session, actor: Actor, chunk: pl.DataFrame, source: str) -> tuple[int, int]:
+    register = register_blocks(session, chunk).with_columns(
+        (-pl.col("person_id")).alias("rid"),
+        _key("father_given_name_lat", "father_given_name_ar").alias("father_key"),
+    )
+    pairs = strong_pairs(chunk, register)
+    held_rids = pairs["rid"].unique()
+    to_create = chunk.filter(~pl.col("rid").is_in(held_rids.implode()))
+    to_hold = chunk.filter(pl.col("rid").is_in(held_rids.implode()))
+    now = datetime.now(UTC)
+
+    # Issuing first takes the write lock on SQLite, so the ids reserved next cannot move.
+    numbers = issue(session, to_create.height, issued_by=actor.username)
+    person_ids = reserve_ids(session, table_of(Person), to_create.height)
+    people = to_create.with_columns(
+        pl.Series("id", person_ids),
+        pl.Series("idcs", numbers, dtype=pl.String),
+        pl.lit("active").alias("status"),
+        pl.lit(1).alias("version"),
+        pl.lit(actor.username).alias("created_by"),
+        pl.lit(now).alias("created_at"),
+        pl.lit(actor.username).alias("updated_by"),
+        pl.lit(now).alias("updated_at"),
+    )
+    bulk_insert(
+        session,
+        table_of(Person),
+        people.select(
+            "id",
+            "idcs",
+            *PERSON_COLUMNS,
+            "given_key",
+            "family_key",
+            "status",
+            "version",
+            "created_by",
+            "created_at",
+            "updated_by",
+            "updated_at",
+        ).to_arrow(),
+    )
+
+    registration_ids = reserve_ids(session, table_of(Registration), to_hold.height)
+    submitted = to_hold.select(*PERSON_COLUMNS).with_columns(pl.col("birth_date").cast(pl.String))
+    registrations = to_hold.select("rid", "annex_code").with_columns(
+        pl.Series("id", registration_ids),
+        pl.lit("pending_review").alias("status"),
+        submitted.select(pl.struct(PERSON_COLUMNS).struct.json_encode().alias("submitted")).to_series(),
+        pl.lit(actor.username).alias("submitted_by"),
+        pl.lit(now).alias("submitted_at"),
+    )
+    bulk_insert(session, table_of(Registration), registrations.drop("rid").to_arrow())
+
+    # A row held because of an earlier row of the file points at the record that row just became.
+    new_ids = people.select(pl.col("rid").alias("other_rid"), pl.col("id").alias("new_person_id"))
+    candidates = (
+        pairs.join(new_ids, on="other_rid", how="left")
+        .with_columns(pl.coalesce("person_id", "new_person_id").alias("person_id"))
+        .drop_nulls("person_id")
+        .join(registrations.select("rid", pl.col("id").alias("registration_id")), on="rid")
+        .unique(["registration_id", "person_id"])
+        .select(
+            "registration_id",
+            "person_id",
+            "score",
+            pl.format('{{"batch": true, "same_cin": {}}}', pl.col("same_cin").cast(pl.String).str.to_lowercase()).alias(
+                "reasons"
+            ),
+        )
+    )
+    bulk_insert(session, table_of(RegistrationCandidate), candidates.to_arrow())
+
+    links = pl.concat(
+        [
+            people.select(
+                pl.col("record_id").alias("source_record_id"),
+                pl.col("id").alias("person_id"),
+                pl.lit(None, dtype=pl.Int64).alias("registration_id"),
+            ),
+            registrations.join(to_hold.select("rid", "record_id"), on="rid").select(
+                pl.col("record_id").alias("source_record_id"),
+                pl.lit(None, dtype=pl.Int64).alias("person_id"),
+                pl.col("id").alias("registration_id"),
+            ),
+        ]
+    ).with_columns(pl.lit(source).alias("source"), pl.lit(now).alias("imported_at"))
+    bulk_insert(session, table_of(PersonSource), links.to_arrow())
+    audit.record(
+        session,
+        actor,
+        "person.import",
+        "person",
+        None,
+        actor.scope_code,
+        {"source": source, "created": people.height, "held_for_review": to_hold.height},
+    )
+    return people.height, to_hold.height
