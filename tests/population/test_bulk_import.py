@@ -132,3 +132,45 @@ def test_malformed_files_are_refused_before_anything_is_written(
     assert phrase in caught.value.message.en
     assert caught.value.message.ar and caught.value.message.fr
     assert _count(world, Person) == 0
+
+
+def test_chunks_see_earlier_chunks_and_a_crash_resumes(
+    world: sessionmaker[Session],
+    system_actor: Actor,
+    synth_files: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Small chunks: duplicates are found across chunk boundaries, and a failure after some committed
+    chunks is resumed by running the same import again, creating nothing twice."""
+    from sijill.population import bulk_import
+
+    monkeypatch.setattr(bulk_import, "CHUNK_ROWS", 700)
+    path = synth_files / "persons.parquet"
+    rows = pl.read_parquet(path).height
+    calls = {"n": 0}
+    real_apply = bulk_import._apply_chunk
+
+    def crash_on_third(*args: object, **kwargs: object) -> tuple[int, int]:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("power cut")
+        return real_apply(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bulk_import, "_apply_chunk", crash_on_third)
+    with pytest.raises(RuntimeError, match="power cut"):
+        _run(world, system_actor, path, tmp_path)
+    assert _count(world, PersonSource) == 1_400
+    monkeypatch.setattr(bulk_import, "_apply_chunk", real_apply)
+    resumed = _run(world, system_actor, path, tmp_path)
+    assert resumed.already_imported == 1_400
+    assert _count(world, PersonSource) == rows
+    assert _count(world, Person) + _count(world, Registration) == rows
+    truth = set(pl.read_parquet(synth_files / "truth/duplicates.parquet")["record_id"].cast(pl.String))
+    with world() as session:
+        held = set(
+            session.execute(
+                select(PersonSource.source_record_id).where(PersonSource.registration_id.is_not(None))
+            ).scalars()
+        )
+    assert len(held & truth) >= 0.5 * len(truth)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import duckdb
 import polars as pl
-from sqlalchemy import text
+from sqlalchemy import Date, Integer, String, text
 from sqlalchemy.orm import Session
 
 from sijill.bulk import bulk_insert_frame
@@ -110,6 +110,19 @@ def register_blocks(session: Session, rows: pl.DataFrame) -> pl.DataFrame:
         FROM person p JOIN import_block k ON k.kind = 'given' AND p.given_key = k.key
              AND p.birth_year BETWEEN k.birth_year - 1 AND k.birth_year + 1 WHERE p.status <> 'merged'
     """)
+    # Typed columns, so that SQLite's text dates come back as dates, as PostgreSQL's do.
+    typed = query.columns(
+        person_id=Integer,
+        birth_year=Integer,
+        birth_date=Date,
+        family_key=String,
+        given_key=String,
+        cin=String,
+        phone=String,
+        sex=String,
+        father_given_name_lat=String,
+        father_given_name_ar=String,
+    )
     schema = {
         "person_id": pl.Int64,
         "birth_year": pl.Int64,
@@ -122,5 +135,4 @@ def register_blocks(session: Session, rows: pl.DataFrame) -> pl.DataFrame:
         "father_given_name_lat": pl.String,
         "father_given_name_ar": pl.String,
     }
-    found = pl.read_database(query, session.connection(), schema_overrides=schema)
-    return found.with_columns(pl.col(name).cast(dtype) for name, dtype in schema.items())
+    return pl.read_database(typed, session.connection(), schema_overrides=schema)
