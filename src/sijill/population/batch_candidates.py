@@ -1,7 +1,7 @@
 """The duplicate check in batch form: every imported row against the register and the file itself.
 
-Pairs come from the same indexed blocks as the online check (same CIN, same phone, birth year within
-one and the same family or given name key); they are scored with the online weights in one DuckDB
+Pairs come from the same blocks as the online check (same CIN, same phone, both name keys within a
+year of birth, or one name key and the exact birth date); they are scored with the online weights in one DuckDB
 query over the whole chunk. The batch form compares the script-neutral keys, where the online form
 also compares each script's spelling, so it can only be stricter about calling two rows the same.
 """
@@ -24,9 +24,12 @@ WITH pairs AS (
     SELECT a.rid, b.rid AS other_rid, b.person_id FROM a JOIN b ON a.cin = b.cin
     UNION SELECT a.rid, b.rid, b.person_id FROM a JOIN b ON a.phone = b.phone
     UNION SELECT a.rid, b.rid, b.person_id FROM a JOIN b
-        ON a.family_key = b.family_key AND b.birth_year BETWEEN a.birth_year - 1 AND a.birth_year + 1
+        ON a.family_key = b.family_key AND a.given_key = b.given_key
+        AND b.birth_year BETWEEN a.birth_year - 1 AND a.birth_year + 1
     UNION SELECT a.rid, b.rid, b.person_id FROM a JOIN b
-        ON a.given_key = b.given_key AND b.birth_year BETWEEN a.birth_year - 1 AND a.birth_year + 1
+        ON a.family_key = b.family_key AND a.birth_date = b.birth_date
+    UNION SELECT a.rid, b.rid, b.person_id FROM a JOIN b
+        ON a.given_key = b.given_key AND a.birth_date = b.birth_date
 ), scored AS (
     SELECT p.rid, p.other_rid, p.person_id,
         coalesce(a.cin = b.cin, false) AS same_cin,
@@ -74,44 +77,58 @@ def strong_pairs(rows: pl.DataFrame, register: pl.DataFrame) -> pl.DataFrame:
     ).sort("rid", "score", descending=[False, True])
 
 
+def _block_keys(rows: pl.DataFrame) -> pl.DataFrame:
+    """One line per block a row belongs to, in the shape of the ``import_block`` temporary table."""
+    none_text, none_date, none_year = (pl.lit(None, dtype=t) for t in (pl.String, pl.Date, pl.Int64))
+    parts = [
+        rows.select(pl.lit("cin").alias("kind"), pl.col("cin").alias("key"), none_text.alias("key2"),
+                    none_year.alias("birth_year"), none_date.alias("birth_date")),
+        rows.select(pl.lit("phone").alias("kind"), pl.col("phone").alias("key"), none_text.alias("key2"),
+                    none_year.alias("birth_year"), none_date.alias("birth_date")),
+        rows.select(pl.lit("names").alias("kind"), pl.col("family_key").alias("key"), pl.col("given_key")
+                    .alias("key2"), "birth_year", none_date.alias("birth_date")),
+        rows.select(pl.lit("family_date").alias("kind"), pl.col("family_key").alias("key"), none_text.alias("key2"),
+                    "birth_year", "birth_date"),
+        rows.select(pl.lit("given_date").alias("kind"), pl.col("given_key").alias("key"), none_text.alias("key2"),
+                    "birth_year", "birth_date"),
+    ]  # fmt: skip
+    keys = pl.concat(parts, how="vertical_relaxed").drop_nulls("key")
+    needs_second = pl.col("kind").is_in(["names"]) & pl.col("key2").is_null()
+    needs_date = pl.col("kind").is_in(["family_date", "given_date"]) & pl.col("birth_date").is_null()
+    return keys.filter(~needs_second & ~needs_date).unique()
+
+
+_REGISTER_COLUMNS = (
+    "p.id AS person_id, p.birth_year, p.birth_date, p.family_key, p.given_key, p.cin, p.phone, p.sex, "
+    "p.father_given_name_lat, p.father_given_name_ar"
+)
+_BLOCK_JOINS = (
+    "k.kind = 'cin' AND p.cin = k.key",
+    "k.kind = 'phone' AND p.phone = k.key",
+    "k.kind = 'names' AND p.family_key = k.key AND p.given_key = k.key2 "
+    "AND p.birth_year BETWEEN k.birth_year - 1 AND k.birth_year + 1",
+    "k.kind = 'family_date' AND p.family_key = k.key AND p.birth_year = k.birth_year AND p.birth_date = k.birth_date",
+    "k.kind = 'given_date' AND p.given_key = k.key AND p.birth_year = k.birth_year AND p.birth_date = k.birth_date",
+)
+
+
 def register_blocks(session: Session, rows: pl.DataFrame) -> pl.DataFrame:
-    """The register records sharing a block with any row: loaded through a temporary key table."""
-    keys = (
-        pl.concat(
-            [
-                rows.select(pl.lit("cin").alias("kind"), pl.col("cin").alias("key"), pl.lit(0).alias("birth_year")),
-                rows.select(pl.lit("phone").alias("kind"), pl.col("phone").alias("key"), pl.lit(0).alias("birth_year")),
-                rows.select(pl.lit("family").alias("kind"), pl.col("family_key").alias("key"), "birth_year"),
-                rows.select(pl.lit("given").alias("kind"), pl.col("given_key").alias("key"), "birth_year"),
-            ],
-            how="vertical_relaxed",
-        )
-        .drop_nulls("key")
-        .unique()
-    )
+    """The register records sharing a block with any row, found through a temporary key table and
+    the same indexes as the online check."""
     session.execute(
-        text("CREATE TEMPORARY TABLE IF NOT EXISTS import_block (kind VARCHAR(8), key VARCHAR(60), birth_year INTEGER)")
+        text(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS import_block "
+            "(kind VARCHAR(12), key VARCHAR(60), key2 VARCHAR(60), birth_year INTEGER, birth_date DATE)"
+        )
     )
     session.execute(text("DELETE FROM import_block"))
-    bulk_insert_frame(session, "import_block", keys)
-    query = text("""
-        SELECT p.id AS person_id, p.birth_year, p.birth_date, p.family_key, p.given_key, p.cin, p.phone, p.sex,
-               p.father_given_name_lat, p.father_given_name_ar
-        FROM person p JOIN import_block k ON k.kind = 'cin' AND p.cin = k.key WHERE p.status <> 'merged'
-        UNION SELECT p.id, p.birth_year, p.birth_date, p.family_key, p.given_key, p.cin, p.phone, p.sex,
-               p.father_given_name_lat, p.father_given_name_ar
-        FROM person p JOIN import_block k ON k.kind = 'phone' AND p.phone = k.key WHERE p.status <> 'merged'
-        UNION SELECT p.id, p.birth_year, p.birth_date, p.family_key, p.given_key, p.cin, p.phone, p.sex,
-               p.father_given_name_lat, p.father_given_name_ar
-        FROM person p JOIN import_block k ON k.kind = 'family' AND p.family_key = k.key
-             AND p.birth_year BETWEEN k.birth_year - 1 AND k.birth_year + 1 WHERE p.status <> 'merged'
-        UNION SELECT p.id, p.birth_year, p.birth_date, p.family_key, p.given_key, p.cin, p.phone, p.sex,
-               p.father_given_name_lat, p.father_given_name_ar
-        FROM person p JOIN import_block k ON k.kind = 'given' AND p.given_key = k.key
-             AND p.birth_year BETWEEN k.birth_year - 1 AND k.birth_year + 1 WHERE p.status <> 'merged'
-    """)
+    bulk_insert_frame(session, "import_block", _block_keys(rows))
+    union = " UNION ".join(
+        f"SELECT {_REGISTER_COLUMNS} FROM person p JOIN import_block k ON {join} WHERE p.status <> 'merged'"  # noqa: S608 (constant fragments)
+        for join in _BLOCK_JOINS
+    )
     # Typed columns, so that SQLite's text dates come back as dates, as PostgreSQL's do.
-    typed = query.columns(
+    typed = text(union).columns(
         person_id=Integer,
         birth_year=Integer,
         birth_date=Date,

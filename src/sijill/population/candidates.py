@@ -1,8 +1,9 @@
 """The duplicate check before an IDCS is issued: likely existing records of the same person.
 
 Candidates are looked up nationally (a person may have registered in another annex), through
-indexed keys only: same CIN, same phone, or a birth year within one year and the same
-script-neutral key for the family or the given name. Each candidate gets an explainable score.
+indexed blocks only: same CIN, same phone, the same script-neutral family and given name keys
+within a year of birth, or one of the two keys with the exact birth date (a misspelt name).
+Each candidate gets an explainable score.
 """
 
 from __future__ import annotations
@@ -126,15 +127,22 @@ def find_candidates(session: Session, record: dict[str, Any], keys: NameKeys) ->
     """Existing records that may be this person, best first (national: not limited by scope)."""
     year: int = record["birth_year"]
     years = (year - 1, year, year + 1)
+    born: date | None = record.get("birth_date")
+    # Blocks never rest on one common name alone (thousands of Mohameds are born each year): both
+    # keys within a year, or one key with the exact birth date, or an identifier.
     conditions = []
     if record.get("cin"):
         conditions.append(Person.cin == record["cin"])
     if record.get("phone"):
         conditions.append(Person.phone == record["phone"])
-    if keys.family:
-        conditions.append(and_(Person.birth_year.in_(years), Person.family_key == keys.family))
-    if keys.given:
-        conditions.append(and_(Person.birth_year.in_(years), Person.given_key == keys.given))
+    if keys.family and keys.given:
+        conditions.append(
+            and_(Person.birth_year.in_(years), Person.family_key == keys.family, Person.given_key == keys.given)
+        )
+    if born is not None and keys.family:
+        conditions.append(and_(Person.birth_year == year, Person.family_key == keys.family, Person.birth_date == born))
+    if born is not None and keys.given:
+        conditions.append(and_(Person.birth_year == year, Person.given_key == keys.given, Person.birth_date == born))
     if not conditions:
         return []
     people = session.execute(
