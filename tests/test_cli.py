@@ -168,3 +168,66 @@ def test_synth_bad_input_is_exit_2_without_writing(tmp_path: Path) -> None:
     )
     assert province.returncode == 2 and "99.99" in province.stderr
     assert not out.exists()
+
+
+def test_persons_commands_end_to_end(fresh_sqlite: str, tmp_path: Path) -> None:
+    assert sijill("db", "upgrade", db_url=fresh_sqlite).returncode == 0
+    units = tmp_path / "units.csv"
+    units.write_text(
+        "level,code,parent_code,kind,milieu,name_fr,name_ar\n"
+        "commune,03.02.001,03.02,urban_commune,urban,Meknès,مكناس\n"
+        "annex,03.02.001.01,03.02.001,annex,urban,Annexe 1,الملحقة 1\n",
+        encoding="utf-8",
+    )
+    assert sijill("territory", "import", str(units), db_url=fresh_sqlite).returncode == 0
+    record = (
+        '{"given_name_lat": "Khadija", "family_name_lat": "Alaoui", "given_name_ar": "خديجة", '
+        '"family_name_ar": "العلوي", "sex": "F", "birth_date": "1985-02-11", "nationality": "MAR", '
+        '"cin": "ab123456", "phone": "0661234567", "annex_code": "03.02.001.01"}'
+    )
+    registered = sijill("persons", "register", "-", db_url=fresh_sqlite, stdin=record)
+    assert registered.returncode == 0, registered.stderr
+    idcs = registered.stdout.split("issued IDCS ")[1].split()[0]
+    shown = sijill("persons", "show", idcs, db_url=fresh_sqlite)
+    assert '"cin": "AB123456"' in shown.stdout and '"phone": "+212661234567"' in shown.stdout
+    found = sijill("persons", "search", "--name", "خديجة", db_url=fresh_sqlite)
+    assert idcs in found.stdout
+    again = sijill("persons", "register", "-", db_url=fresh_sqlite, stdin=record)
+    assert again.returncode == 0 and "held for review" in again.stdout  # same CIN
+    bad = sijill("persons", "register", "-", db_url=fresh_sqlite, stdin=record.replace("1985-02-11", "2999-01-01"))
+    assert bad.returncode == 2 and "birth_date" in bad.stderr and "Traceback" not in bad.stderr
+    corrected = sijill(
+        "persons",
+        "correct",
+        idcs,
+        "--changes",
+        '{"family_name_lat": "El Alaoui"}',
+        "--reason",
+        "typo",
+        "--version",
+        "1",
+        db_url=fresh_sqlite,
+    )
+    assert corrected.returncode == 0 and "version 2" in corrected.stdout
+    stale = sijill(
+        "persons",
+        "correct",
+        idcs,
+        "--changes",
+        '{"family_name_lat": "X"}',
+        "--reason",
+        "late",
+        "--version",
+        "1",
+        db_url=fresh_sqlite,
+    )
+    assert stale.returncode == 2 and "version" in stale.stderr
+    exported = tmp_path / "export.csv"
+    out = sijill("persons", "export", "--out", str(exported), db_url=fresh_sqlite)
+    assert out.returncode == 0 and "exported 1 persons" in out.stdout
+    assert "El Alaoui" in exported.read_text(encoding="utf-8")
+    bad_csv = tmp_path / "bad.csv"
+    bad_csv.write_text("record_id,sex,annex_code,birth_year\n1,X,03.02.001.01,1980\n", encoding="utf-8")
+    refused = sijill("persons", "import", str(bad_csv), db_url=fresh_sqlite)
+    assert refused.returncode == 2 and "bad.errors.csv" in refused.stderr
+    assert "sex" in (tmp_path / "bad.errors.csv").read_text(encoding="utf-8")

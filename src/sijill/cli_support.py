@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,8 +15,9 @@ from sijill.access.actor import Actor
 from sijill.config import get_settings
 from sijill.db import make_engine, make_sessionmaker, require_migrated, transaction
 
-console = Console()
-err_console = Console(stderr=True)
+# Piped output (files, scripts, tests) is not cut to 80 columns: tables and identifiers stay whole.
+console = Console(width=None if sys.stdout.isatty() else 200)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 
 def cli_actor() -> Actor:
