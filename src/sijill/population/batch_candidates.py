@@ -14,7 +14,7 @@ from sqlalchemy import Date, Integer, String, text
 from sqlalchemy.orm import Session
 
 from sijill.bulk import bulk_insert_frame
-from sijill.population.candidates import STRONG_SCORE
+from sijill.population.candidates import DIFFERENT_NAME, STRONG_SCORE
 
 BLOCK_COLUMNS = ("rid", "person_id", "birth_year", "birth_date", "family_key", "given_key", "father_key", "cin",
                  "phone", "sex")  # fmt: skip
@@ -33,10 +33,10 @@ WITH pairs AS (
 ), scored AS (
     SELECT p.rid, p.other_rid, p.person_id,
         coalesce(a.cin = b.cin, false) AS same_cin,
-        (CASE WHEN a.given_key = b.given_key THEN 1.0
-              ELSE coalesce(jaro_winkler_similarity(a.given_key, b.given_key), 0) END
-         + CASE WHEN a.family_key = b.family_key THEN 1.0
-                ELSE coalesce(jaro_winkler_similarity(a.family_key, b.family_key), 0) END) / 2 AS name_score,
+        CASE WHEN a.given_key = b.given_key THEN 1.0
+             ELSE coalesce(jaro_winkler_similarity(a.given_key, b.given_key), 0) END AS given_score,
+        CASE WHEN a.family_key = b.family_key THEN 1.0
+             ELSE coalesce(jaro_winkler_similarity(a.family_key, b.family_key), 0) END AS family_score,
         CASE WHEN a.birth_date = b.birth_date THEN 1.0
              WHEN year(a.birth_date) = year(b.birth_date) AND day(a.birth_date) = month(b.birth_date)
                   AND month(a.birth_date) = day(b.birth_date) THEN 0.8
@@ -47,13 +47,19 @@ WITH pairs AS (
              WHEN a.father_key = b.father_key THEN 1.0
              ELSE jaro_winkler_similarity(a.father_key, b.father_key) END AS father_score,
         coalesce(a.phone = b.phone, false) AS same_phone,
+        coalesce(a.cin <> b.cin, false) AS different_cin,
+        a.father_key IS NOT NULL AND b.father_key IS NOT NULL AS father_known,
         coalesce(a.sex <> b.sex, false) AS different_sex
     FROM pairs p JOIN a ON a.rid = p.rid JOIN b ON b.rid = p.other_rid
     WHERE p.rid <> p.other_rid
 )
 SELECT rid, other_rid, person_id, same_cin,
     CASE WHEN same_cin THEN 1.0 ELSE least(1.0,
-        (0.55 * name_score + 0.35 * date_score + 0.10 * father_score + CASE WHEN same_phone THEN 0.10 ELSE 0 END)
+        (0.55 * (given_score + family_score) / 2 + 0.35 * date_score + 0.10 * father_score
+         + CASE WHEN same_phone THEN 0.10 ELSE 0 END)
+        * CASE WHEN least(given_score, family_score) < $different_name THEN 0.8 ELSE 1 END
+        * CASE WHEN father_known AND father_score < $different_name THEN 0.85 ELSE 1 END
+        * CASE WHEN different_cin THEN 0.6 ELSE 1 END
         * CASE WHEN different_sex THEN 0.5 ELSE 1 END) END AS score
 FROM scored
 """
@@ -68,7 +74,7 @@ def strong_pairs(rows: pl.DataFrame, register: pl.DataFrame) -> pl.DataFrame:
     ).select(BLOCK_COLUMNS)
     a = rows.select(BLOCK_COLUMNS[:1] + BLOCK_COLUMNS[2:])  # noqa: F841 (DuckDB reads it by name)
     b = everyone  # noqa: F841
-    relation = duckdb.sql(_PAIRS)
+    relation = duckdb.sql(_PAIRS, params={"different_name": DIFFERENT_NAME})
     assert relation is not None  # a SELECT always yields a relation
     scored: pl.DataFrame = relation.pl()
     return scored.filter(

@@ -24,6 +24,8 @@ from sijill.population.models import Person
 # only the same month of birth it needs the father's name to agree too, so that the many namesakes
 # born in the same month (Fatima, Mohamed) do not flood the review queue.
 STRONG_SCORE = 0.85
+# Below this similarity a given or family name counts as a different name, not a misspelling.
+DIFFERENT_NAME = 0.75
 MAX_CANDIDATES = 200
 
 
@@ -113,6 +115,18 @@ def score(record: dict[str, Any], keys: NameKeys, person: Person) -> Candidate:
     if record.get("phone") and record.get("phone") == person.phone:
         total += 0.10
         reasons["same_phone"] = True
+    if min(given, family) < DIFFERENT_NAME:
+        # One of the two names clearly differs: siblings, twins and namesakes share the rest.
+        total *= 0.8
+        reasons["one_name_differs"] = True
+    if keys.father and father_theirs and father < DIFFERENT_NAME:
+        total *= 0.85
+        reasons["father_differs"] = True
+    if record.get("cin") and person.cin and record.get("cin") != person.cin:
+        # Each person holds one CIN: two different ones are strong evidence of two people (a typo
+        # in a CIN is still possible, so it lowers the score rather than ruling the pair out).
+        total *= 0.6
+        reasons["different_cin"] = True
     if record.get("sex") != person.sex:
         # Sex is rarely mistyped; a mismatch makes the same person much less likely.
         total *= 0.5

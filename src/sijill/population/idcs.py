@@ -12,18 +12,19 @@ import os
 from datetime import UTC, datetime
 
 import numpy as np
+import polars as pl
 from numpy.typing import NDArray
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from sijill.bulk import bulk_insert_frame
 from sijill.population.check_digits import SCHEMES, CheckDigitScheme
-from sijill.population.models import IssuedIdcs
 
 BODY_DIGITS = 9
 # Runs this long of one repeated digit (00000) or of consecutive digits (12345, 98765) make a
 # number look forged or mistyped; such numbers are skipped.
 WEAK_RUN = 5
-ISSUE_BATCH = 10_000
+ISSUE_BATCH = 200_000
 
 
 def _random_digits(rows: int, cols: int) -> NDArray[np.int8]:
@@ -70,18 +71,27 @@ def draw_numbers(count: int, scheme: CheckDigitScheme) -> NDArray[np.str_]:
 
 
 def issue(session: Session, count: int, *, issued_by: str, scheme_name: str = "verhoeff") -> list[str]:
-    """Reserve ``count`` new numbers in the caller's transaction and return them."""
+    """Reserve ``count`` new numbers in the caller's transaction and return them.
+
+    Candidates go to a temporary table in one bulk write (COPY on PostgreSQL); a single
+    ``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING`` then keeps exactly those nobody holds.
+    """
     scheme = SCHEMES[scheme_name]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS idcs_candidate (number VARCHAR(10))"))
     issued: list[str] = []
     now = datetime.now(UTC)
     while len(issued) < count:
         wanted = min(count - len(issued), ISSUE_BATCH)
-        candidates = draw_numbers(wanted, scheme)
-        statement = (
-            insert(IssuedIdcs).on_conflict_do_nothing(index_elements=[IssuedIdcs.number]).returning(IssuedIdcs.number)
-        )
-        rows = [{"number": str(n), "issued_at": now, "issued_by": issued_by} for n in candidates]
-        issued.extend(session.execute(statement, rows).scalars())
+        candidates = np.unique(draw_numbers(wanted, scheme))
+        session.execute(text("DELETE FROM idcs_candidate"))
+        bulk_insert_frame(session, "idcs_candidate", pl.DataFrame({"number": candidates}))
+        inserted = session.execute(
+            text(
+                "INSERT INTO issued_idcs (number, issued_at, issued_by) "
+                "SELECT number, :at, :by FROM idcs_candidate WHERE true "
+                "ON CONFLICT (number) DO NOTHING RETURNING number"
+            ),
+            {"at": now, "by": issued_by},
+        ).scalars()
+        issued.extend(inserted)
     return issued
