@@ -36,6 +36,8 @@ from sijill.territory.service import import_territory, load_reference
 DEFAULT_SIZE = 1_000_000
 BENCH_PASSWORD = secrets.token_urlsafe(16)
 CLIENTS = 16
+# One server process per core: the API is CPU-bound Python.
+WORKERS = os.cpu_count() or 1
 REQUESTS = 2_000
 FIELDS = ("given_name_ar", "family_name_ar", "given_name_lat", "family_name_lat", "father_given_name_ar",
           "father_given_name_lat", "mother_given_name_ar", "mother_given_name_lat", "sex", "birth_date",
@@ -109,6 +111,7 @@ def run(size: int | None) -> list[dict[str, Any]]:
         "backend": "postgresql",
         "size": persons,
         "clients": CLIENTS,
+        "workers": WORKERS,
         "requests": len(latencies),
         **{f"status_{k}": v for k, v in sorted(outcomes.items())},
     }
@@ -123,7 +126,7 @@ def _measure(url: str, payloads: list[dict[str, Any]]) -> tuple[list[float], flo
     port = _free_port()
     env = {**os.environ, "SIJILL_DATABASE_URL": url, "SIJILL_SECRET_KEY": "bench-secret-key-0123456789abcdef0123"}
     server = subprocess.Popen(  # noqa: S603 (our own command)
-        [sys.executable, "-m", "sijill", "serve", "--port", str(port)],
+        [sys.executable, "-m", "sijill", "serve", "--port", str(port), "--workers", str(WORKERS)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -67,6 +67,7 @@ def db_current() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="default SIJILL_HOST")] = None,
     port: Annotated[int | None, typer.Option(help="default SIJILL_PORT")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="server processes (default 1)")] = 1,
 ) -> None:
     """Serve the API (/api, docs at /api/docs) and the pages (/)."""
     import uvicorn
@@ -80,6 +81,18 @@ def serve(
         err_console.print("warning: SIJILL_SECRET_KEY is the development default; set it in production")
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(f"Sijill on http://{bind_host}:{bind_port}/  (API docs: http://{bind_host}:{bind_port}/api/docs)")
+    if workers > 1:
+        # Several processes share the load (the API is CPU-bound Python); each builds its own app.
+        engine.dispose()
+        uvicorn.run(
+            "sijill.api.app:app_from_environment",
+            factory=True,
+            host=bind_host,
+            port=bind_port,
+            workers=workers,
+            log_level="info",
+        )
+        return
     config = uvicorn.Config(create_app(settings, engine), host=bind_host, port=bind_port, log_level="info")
     server = uvicorn.Server(config)
     # uvicorn sets its loggers up when the config is built; the filter goes on after that.

@@ -61,3 +61,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return {"status": "ok", "database": engine.dialect.name}
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for `uvicorn --factory` / `sijill serve --workers N`: each worker builds its own app."""
+    from sijill.api import log_redaction
+
+    log_redaction.install()
+    return create_app()

@@ -15,16 +15,21 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 from sqlalchemy import text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sijill.bulk import bulk_insert_frame
 from sijill.population.check_digits import SCHEMES, CheckDigitScheme
+from sijill.population.models import IssuedIdcs
 
 BODY_DIGITS = 9
 # Runs this long of one repeated digit (00000) or of consecutive digits (12345, 98765) make a
 # number look forged or mistyped; such numbers are skipped.
 WEAK_RUN = 5
 ISSUE_BATCH = 200_000
+# Up to this many numbers (an online registration needs one) a plain multi-row INSERT is cheaper
+# than a temporary table.
+SMALL_ISSUE = 1_000
 
 
 def _random_digits(rows: int, cols: int) -> NDArray[np.int8]:
@@ -77,6 +82,8 @@ def issue(session: Session, count: int, *, issued_by: str, scheme_name: str = "v
     ``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING`` then keeps exactly those nobody holds.
     """
     scheme = SCHEMES[scheme_name]
+    if count <= SMALL_ISSUE:
+        return _issue_few(session, count, issued_by=issued_by, scheme=scheme)
     session.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS idcs_candidate (number VARCHAR(10))"))
     issued: list[str] = []
     now = datetime.now(UTC)
@@ -94,4 +101,18 @@ def issue(session: Session, count: int, *, issued_by: str, scheme_name: str = "v
             {"at": now, "by": issued_by},
         ).scalars()
         issued.extend(inserted)
+    return issued
+
+
+def _issue_few(session: Session, count: int, *, issued_by: str, scheme: CheckDigitScheme) -> list[str]:
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(IssuedIdcs).on_conflict_do_nothing(index_elements=[IssuedIdcs.number]).returning(IssuedIdcs.number)
+    )
+    issued: list[str] = []
+    now = datetime.now(UTC)
+    while len(issued) < count:
+        candidates = np.unique(draw_numbers(count - len(issued), scheme))
+        rows = [{"number": str(n), "issued_at": now, "issued_by": issued_by} for n in candidates]
+        issued.extend(session.execute(statement, rows).scalars())
     return issued
