@@ -7,7 +7,6 @@ process (measured in a child process with `wait4`).
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import _support as support  # bench/ is on sys.path when `sijill bench` runs these
 import polars as pl
 
 from sijill.access.actor import Actor
@@ -26,18 +26,7 @@ from sijill.territory.service import import_territory, load_reference
 DEFAULT_SIZE = 1_000_000
 
 
-def _support() -> Any:
-    path = Path(__file__).with_name("_support.py")
-    spec = importlib.util.spec_from_file_location("sijill_bench_support", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def run(size: int | None) -> list[dict[str, Any]]:
-    support = _support()
     persons = size or DEFAULT_SIZE
     backends = ["sqlite"] + (["postgresql"] if support.postgres_available() else [])
     figures: list[dict[str, Any]] = []

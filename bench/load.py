@@ -7,12 +7,12 @@ and `audit_rows_verified_per_s` (walking the hash chain).
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import _support as support  # bench/ is on sys.path when `sijill bench` runs these
 
 from sijill.access import audit
 from sijill.access.actor import Actor
@@ -25,19 +25,7 @@ DEFAULT_SIZE = 200_000
 AUDIT_ROWS = 10_000
 
 
-def _support() -> Any:
-    # bench/ is not a package: load the sibling helper by path.
-    path = Path(__file__).with_name("_support.py")
-    spec = importlib.util.spec_from_file_location("sijill_bench_support", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def run(size: int | None) -> list[dict[str, Any]]:
-    support = _support()
     persons = size or DEFAULT_SIZE
     actor = Actor.system(source="bench")
     figures: list[dict[str, Any]] = []

@@ -8,7 +8,6 @@ duplicates among them hit the review queue, as in real life.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import secrets
 import socket
@@ -20,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import _support as support  # bench/ is on sys.path when `sijill bench` runs these
 import httpx
 import numpy as np
 import polars as pl
@@ -44,16 +44,6 @@ FIELDS = ("given_name_ar", "family_name_ar", "given_name_lat", "family_name_lat"
           "birth_year", "nationality", "cin", "phone", "annex_code")  # fmt: skip
 
 
-def _support() -> Any:
-    path = Path(__file__).with_name("_support.py")
-    spec = importlib.util.spec_from_file_location("sijill_bench_support", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def _payloads(held_out: pl.DataFrame) -> list[dict[str, Any]]:
     frame = held_out.with_columns(
         pl.when(pl.col("birth_date").is_null())
@@ -73,7 +63,6 @@ def _free_port() -> int:
 
 
 def run(size: int | None) -> list[dict[str, Any]]:
-    support = _support()
     if not support.postgres_available():
         raise RuntimeError("the register benchmark needs PostgreSQL (SIJILL_TEST_POSTGRES_URL)")
     persons = size or DEFAULT_SIZE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -27,6 +28,9 @@ def _load(path: Path) -> ModuleType:
 def available() -> dict[str, Callable[[int | None], list[Figure]]]:
     """Each bench/<name>.py exposes ``run(size) -> list of figures``."""
     found: dict[str, Callable[[int | None], list[Figure]]] = {}
+    # Benchmarks share helpers (bench/_support.py) by plain import.
+    if str(BENCH_DIR) not in sys.path:
+        sys.path.insert(0, str(BENCH_DIR))
     for path in sorted(BENCH_DIR.glob("*.py")):
         if path.name.startswith("_"):
             continue
