@@ -469,3 +469,21 @@ def test_problem_is_a_frozen_value() -> None:
     assert isinstance(problem, Problem)
     with pytest.raises(AttributeError):
         problem.rule = "other"  # type: ignore[misc]
+
+
+def test_mobile_validity_by_prefix_agrees_with_phonenumbers_on_every_prefix() -> None:
+    """The batch shortcut decides +2126/+2127 numbers by prefix; that is exact only if the numbering
+    plan never looks past the third digit for them, which this checks against phonenumbers itself."""
+    import random
+
+    from sijill.population.validation import normalize_phone
+
+    rng = random.Random(5)
+    for prefix in range(600, 800):
+        numbers = [f"+212{prefix}{rng.randrange(10**6):06d}" for _ in range(25)]
+        direct = [normalize_phone(n) for n in numbers]
+        assert len({d is None for d in direct}) == 1, prefix  # the same answer for every suffix
+        batch = check_people(big_frame(25).with_columns(pl.Series("phone", numbers)), today=TODAY, known_annexes=KNOWN)[
+            0
+        ]["phone"].to_list()
+        assert batch == [d if d is not None else n for d, n in zip(direct, numbers, strict=True)], prefix

@@ -23,6 +23,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 import phonenumbers
@@ -532,9 +533,28 @@ def _phone_e164(phones: pl.Series) -> pl.Expr:
     phonenumbers is pure Python (10 to 25 µs a number) and has no vectorised form; shared numbers
     (a household's phone, repeated imports) are parsed once, then mapped back in one polars step.
     """
-    uniques = phones.drop_nulls().unique().to_list()
-    e164 = [normalize_phone(text) for text in uniques]
+    distinct = phones.drop_nulls().unique()
+    # Mobile numbers already written +2126/+2127 and nine digits (what exports and our own files
+    # hold) are valid or not by their first three national digits alone, in the numbering plan's
+    # metadata: decide them by prefix, vectorised, and call phonenumbers only on the other shapes.
+    canonical = distinct.filter(distinct.str.contains(r"^\+212[67][0-9]{8}$"))
+    validity = _mobile_prefix_validity()
+    valid = canonical.filter(canonical.str.slice(4, 3).replace_strict(validity, default=False, return_dtype=pl.Boolean))
+    others = distinct.filter(~distinct.is_in(canonical.implode())).to_list()
+    uniques = valid.to_list() + others
+    e164 = valid.to_list() + [normalize_phone(text) for text in others]
     return pl.col("_phone").replace_strict(uniques, e164, default=None, return_dtype=pl.String)
+
+
+@cache
+def _mobile_prefix_validity() -> dict[str, bool]:
+    """Valid three-digit mobile prefixes (600..799), read from phonenumbers' own metadata."""
+    return {
+        str(prefix): phonenumbers.is_valid_number(
+            phonenumbers.PhoneNumber(country_code=MA_COUNTRY_CODE, national_number=prefix * 1_000_000)
+        )
+        for prefix in range(600, 800)
+    }
 
 
 def _derived(work: pl.DataFrame) -> pl.DataFrame:
