@@ -243,3 +243,15 @@ def test_search_by_name_in_either_script(client: TestClient, login: Login) -> No
     # Never outside the territory: agent_b does not find agent_a's person.
     other = client.get("/api/persons", params={"name": "Youssef"}, headers=login("agent_b")).json()["items"]
     assert other == []
+
+
+def test_search_narrowed_to_one_annex_in_the_query(client: TestClient, login: Login) -> None:
+    person = register(client, login("agent_a")).json()["person"]
+    supervisor = login("sup_province")
+
+    def found(annex: str) -> list[str]:
+        params = {"name": "Youssef", "annex_code": annex, "limit": "1"}
+        return [p["idcs"] for p in client.get("/api/persons", params=params, headers=supervisor).json()["items"]]
+
+    assert found(ANNEX_A) == [person["idcs"]]
+    assert found(ANNEX_B) == []

@@ -54,11 +54,10 @@ def search_persons(
             family_name=family_name,
             birth_year=birth_year,
             birth_date=birth_date,
+            annex_code=annex_code,
             limit=limit,
             offset=offset,
         )
-        if annex_code:
-            items = [p for p in items if p.annex_code == annex_code]
     else:
         items = queries.list_persons(session, actor, annex_code=annex_code, limit=limit, offset=offset)
     return PersonPage(items=items, limit=limit, offset=offset)

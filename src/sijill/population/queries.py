@@ -75,12 +75,15 @@ def search_persons(
     family_name: str | None = None,
     birth_year: int | None = None,
     birth_date: date | None = None,
+    annex_code: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> list[PersonOut]:
     """Find persons in the actor's territory; names match in either script, tolerant of spelling."""
     actor.require(Permission.PERSON_READ)
     query = select(Person).where(in_scope(actor, Person.annex_code))
+    if annex_code:
+        query = query.where(Person.annex_code == annex_code)
     if idcs:
         query = query.where(Person.idcs == idcs)
     if cin:
