@@ -8,7 +8,7 @@ from typing import Any, cast
 import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy import Table, column
+from sqlalchemy import Table, column, text
 from sqlalchemy import table as table_clause
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import TableClause
@@ -42,8 +42,8 @@ def bulk_insert(session: Session, table: Table | TableClause, data: pa.Table) ->
         column_list = ", ".join(f'"{c}"' for c in columns)
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            for batch in data.to_batches(COPY_BATCH_ROWS):
-                rows = zip(*(batch.column(i).to_pylist() for i in range(batch.num_columns)), strict=True)
+            for start in range(0, data.num_rows, COPY_BATCH_ROWS):
+                rows = _sqlite_rows(data.slice(start, COPY_BATCH_ROWS))
                 cursor.executemany(
                     # Table and column names come from our own metadata, never from input.
                     f'INSERT INTO "{table.name}" ({column_list}) VALUES ({placeholders})',  # noqa: S608
@@ -53,6 +53,24 @@ def bulk_insert(session: Session, table: Table | TableClause, data: pa.Table) ->
             cursor.close()
     rows_written: int = data.num_rows
     return rows_written
+
+
+def _sqlite_rows(data: pa.Table) -> list[tuple[Any, ...]]:
+    """Rows as Python tuples, with dates and times already written in SQLAlchemy's SQLite text
+    format (what the ORM writes and reads back), which also spares sqlite3's slow adapters."""
+    frame = cast(pl.DataFrame, pl.from_arrow(data))
+    frame = frame.with_columns(
+        pl.col(pl.Datetime).dt.strftime("%Y-%m-%d %H:%M:%S%.6f"), pl.col(pl.Date).dt.strftime("%Y-%m-%d")
+    )
+    return frame.rows()
+
+
+def widen_sqlite_cache(session: Session, mebibytes: int = 1024) -> None:
+    """Let a large write keep the indexes it updates in memory (SQLite's default cache is 2 MiB,
+    so a million inserts in random key order re-read the same pages from disk); a no-op on
+    PostgreSQL. The cache grows only as pages are used."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text(f"PRAGMA cache_size = -{int(mebibytes) * 1024}"))
 
 
 def table_of(model: type[Base]) -> Table:

@@ -151,7 +151,7 @@ def test_chunks_see_earlier_chunks_and_a_crash_resumes(
     calls = {"n": 0}
     real_apply = bulk_import._apply_chunk
 
-    def crash_on_third(*args: object, **kwargs: object) -> tuple[int, int]:
+    def crash_on_third(*args: object, **kwargs: object) -> tuple[pl.DataFrame, int]:
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("power cut")

@@ -1,36 +1,43 @@
 """The duplicate check in batch form: every imported row against the register and the file itself.
 
-Pairs come from the same blocks as the online check (same CIN, same phone, both name keys within a
-year of birth, or one name key and the exact birth date); they are scored with the online weights in one DuckDB
-query over the whole chunk. The batch form compares the script-neutral keys, where the online form
-also compares each script's spelling, so it can only be stricter about calling two rows the same.
+Pairs come from the blocks of ``population.blocks``, the same as the online check's; they are
+scored with the online weights in one DuckDB query over the whole file. The batch form compares
+the script-neutral keys, where the online form also compares each script's spelling, so it can
+only be stricter about calling two rows the same.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 import polars as pl
-from sqlalchemy import Date, Integer, String, text
+from sqlalchemy import Date, Integer, String, func, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 from sijill.bulk import bulk_insert_frame
+from sijill.population.blocks import BLOCKS, KEY_COLUMNS
 from sijill.population.candidates import DIFFERENT_NAME, STRONG_SCORE
+from sijill.population.models import Person
 
-BLOCK_COLUMNS = ("rid", "person_id", "birth_year", "birth_date", "family_key", "given_key", "father_key", "cin",
-                 "phone", "sex")  # fmt: skip
+# File rows have positive ids (their row number), register records negative ones (-person id), so
+# "b.rid < a.rid" pairs a row with the register and with the earlier rows of the file only.
+PAIR_COLUMNS = ("rid", "person_id", *KEY_COLUMNS, "sex")
+# Below this ratio of register records to file rows the whole register's keys are read and joined
+# in DuckDB; above it, only the records sharing a block, through the register's indexes.
+SCAN_WHOLE_REGISTER_RATIO = 4
 
-_PAIRS = """
-WITH pairs AS (
-    SELECT a.rid, b.rid AS other_rid, b.person_id FROM a JOIN b ON a.cin = b.cin
-    UNION SELECT a.rid, b.rid, b.person_id FROM a JOIN b ON a.phone = b.phone
-    UNION SELECT a.rid, b.rid, b.person_id FROM a JOIN b
-        ON a.family_key = b.family_key AND a.given_key = b.given_key
-        AND b.birth_year BETWEEN a.birth_year - 1 AND a.birth_year + 1
-    UNION SELECT a.rid, b.rid, b.person_id FROM a JOIN b
-        ON a.family_key = b.family_key AND a.birth_date = b.birth_date
-    UNION SELECT a.rid, b.rid, b.person_id FROM a JOIN b
-        ON a.given_key = b.given_key AND a.birth_date = b.birth_date
-), scored AS (
+
+def _pairs_sql() -> str:
+    found = " UNION ".join(
+        f"SELECT a.rid, b.rid AS other_rid, b.person_id FROM a JOIN b ON {block.batch_join('a', 'b')} AND b.rid < a.rid"  # noqa: S608 (constant fragments)
+        for block in BLOCKS
+    )
+    return "WITH pairs AS (" + found + _SCORED
+
+
+_SCORED = """), scored AS (
     SELECT p.rid, p.other_rid, p.person_id,
         coalesce(a.cin = b.cin, false) AS same_cin,
         CASE WHEN a.given_key = b.given_key THEN 1.0
@@ -68,94 +75,71 @@ FROM scored
 def strong_pairs(rows: pl.DataFrame, register: pl.DataFrame) -> pl.DataFrame:
     """Strong (rid, candidate) pairs: ``person_id`` set for a register record, else ``other_rid``, an
     earlier row of the same file (the later of two rows is the one held)."""
-    # Register records get negative ids so they can share the ``rid`` column with the file's rows.
-    everyone = pl.concat(
-        [rows.with_columns(pl.lit(None, dtype=pl.Int64).alias("person_id")), register], how="diagonal_relaxed"
-    ).select(BLOCK_COLUMNS)
-    a = rows.select(BLOCK_COLUMNS[:1] + BLOCK_COLUMNS[2:])  # noqa: F841 (DuckDB reads it by name)
-    b = everyone  # noqa: F841
-    relation = duckdb.sql(_PAIRS, params={"different_name": DIFFERENT_NAME})
-    assert relation is not None  # a SELECT always yields a relation
-    scored: pl.DataFrame = relation.pl()
-    return scored.filter(
-        (pl.col("same_cin") | (pl.col("score") >= STRONG_SCORE))
-        & (pl.col("person_id").is_not_null() | (pl.col("other_rid") < pl.col("rid")))
-    ).sort("rid", "score", descending=[False, True])
+    return scored_pairs(rows, register).filter(pl.col("same_cin") | (pl.col("score") >= STRONG_SCORE))
 
 
-def _block_keys(rows: pl.DataFrame) -> pl.DataFrame:
-    """One line per block a row belongs to, in the shape of the ``import_block`` temporary table."""
-    none_text, none_date, none_year = (pl.lit(None, dtype=t) for t in (pl.String, pl.Date, pl.Int64))
-    parts = [
-        rows.select(pl.lit("cin").alias("kind"), pl.col("cin").alias("key"), none_text.alias("key2"),
-                    none_year.alias("birth_year"), none_date.alias("birth_date")),
-        rows.select(pl.lit("phone").alias("kind"), pl.col("phone").alias("key"), none_text.alias("key2"),
-                    none_year.alias("birth_year"), none_date.alias("birth_date")),
-        rows.select(pl.lit("names").alias("kind"), pl.col("family_key").alias("key"), pl.col("given_key")
-                    .alias("key2"), "birth_year", none_date.alias("birth_date")),
-        rows.select(pl.lit("family_date").alias("kind"), pl.col("family_key").alias("key"), none_text.alias("key2"),
-                    "birth_year", "birth_date"),
-        rows.select(pl.lit("given_date").alias("kind"), pl.col("given_key").alias("key"), none_text.alias("key2"),
-                    "birth_year", "birth_date"),
-    ]  # fmt: skip
-    keys = pl.concat(parts, how="vertical_relaxed").drop_nulls("key")
-    needs_second = pl.col("kind").is_in(["names"]) & pl.col("key2").is_null()
-    needs_date = pl.col("kind").is_in(["family_date", "given_date"]) & pl.col("birth_date").is_null()
-    return keys.filter(~needs_second & ~needs_date).unique()
+def scored_pairs(rows: pl.DataFrame, register: pl.DataFrame) -> pl.DataFrame:
+    """Every pair sharing a block, with its score, best candidate of each row first."""
+    connection = duckdb.connect()
+    try:
+        file_rows = rows.with_columns(pl.lit(None, dtype=pl.Int64).alias("person_id")).select(PAIR_COLUMNS)
+        everyone = pl.concat([file_rows, register.select(PAIR_COLUMNS)], how="vertical_relaxed")
+        # Materialised once: the blocks read these tables six times each.
+        connection.register("file_rows", file_rows)
+        connection.register("everyone", everyone)
+        connection.execute("CREATE TEMPORARY TABLE a AS SELECT * FROM file_rows")
+        connection.execute("CREATE TEMPORARY TABLE b AS SELECT * FROM everyone")
+        relation = connection.sql(_pairs_sql(), params={"different_name": DIFFERENT_NAME})
+        assert relation is not None  # a SELECT always yields a relation
+        scored: pl.DataFrame = relation.pl()
+    finally:
+        connection.close()
+    return scored.sort("rid", "score", descending=[False, True])
 
 
-_REGISTER_COLUMNS = (
-    "p.id AS person_id, p.birth_year, p.birth_date, p.family_key, p.given_key, p.cin, p.phone, p.sex, "
-    "p.father_given_name_lat, p.father_given_name_ar"
-)
-_BLOCK_JOINS = (
-    "k.kind = 'cin' AND p.cin = k.key",
-    "k.kind = 'phone' AND p.phone = k.key",
-    "k.kind = 'names' AND p.family_key = k.key AND p.given_key = k.key2 "
-    "AND p.birth_year BETWEEN k.birth_year - 1 AND k.birth_year + 1",
-    "k.kind = 'family_date' AND p.family_key = k.key AND p.birth_year = k.birth_year AND p.birth_date = k.birth_date",
-    "k.kind = 'given_date' AND p.given_key = k.key AND p.birth_year = k.birth_year AND p.birth_date = k.birth_date",
-)
+_REGISTER_SCHEMA = {
+    "person_id": pl.Int64,
+    "birth_year": pl.Int64,
+    "birth_date": pl.Date,
+    "family_key": pl.String,
+    "given_key": pl.String,
+    "father_key": pl.String,
+    "cin": pl.String,
+    "phone": pl.String,
+    "sex": pl.String,
+}
+_REGISTER_COLUMNS = ", ".join(f"p.{name}" if name != "person_id" else "p.id AS person_id" for name in _REGISTER_SCHEMA)
 
 
 def register_blocks(session: Session, rows: pl.DataFrame) -> pl.DataFrame:
-    """The register records sharing a block with any row, found through a temporary key table and
-    the same indexes as the online check."""
-    session.execute(
-        text(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS import_block "
-            "(kind VARCHAR(12), key VARCHAR(60), key2 VARCHAR(60), birth_year INTEGER, birth_date DATE)"
+    """The register records that share a block with any row, as ``strong_pairs`` reads them
+    (``rid`` = -person id)."""
+    register_size = session.execute(select(func.count()).select_from(Person)).scalar_one()
+    if register_size == 0:
+        found = pl.DataFrame(schema=_REGISTER_SCHEMA)
+    elif register_size < SCAN_WHOLE_REGISTER_RATIO * rows.height:
+        found = _read(session, f"SELECT {_REGISTER_COLUMNS} FROM person p WHERE p.status <> 'merged'")  # noqa: S608
+    else:
+        session.execute(
+            text(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS import_keys (cin VARCHAR(10), phone VARCHAR(16), "
+                "family_key VARCHAR(60), given_key VARCHAR(60), father_key VARCHAR(60), birth_date DATE, "
+                "birth_year INTEGER)"
+            )
         )
-    )
-    session.execute(text("DELETE FROM import_block"))
-    bulk_insert_frame(session, "import_block", _block_keys(rows))
-    union = " UNION ".join(
-        f"SELECT {_REGISTER_COLUMNS} FROM person p JOIN import_block k ON {join} WHERE p.status <> 'merged'"  # noqa: S608 (constant fragments)
-        for join in _BLOCK_JOINS
-    )
+        session.execute(text("DELETE FROM import_keys"))
+        bulk_insert_frame(session, "import_keys", rows.select(KEY_COLUMNS))
+        union = " UNION ".join(
+            f"SELECT {_REGISTER_COLUMNS} FROM import_keys k JOIN person p ON {block.batch_join('k', 'p')} "  # noqa: S608 (constant fragments)
+            "WHERE p.status <> 'merged'"
+            for block in BLOCKS
+        )
+        found = _read(session, union)
+    return found.with_columns((-pl.col("person_id")).alias("rid"))
+
+
+def _read(session: Session, sql: str) -> pl.DataFrame:
     # Typed columns, so that SQLite's text dates come back as dates, as PostgreSQL's do.
-    typed = text(union).columns(
-        person_id=Integer,
-        birth_year=Integer,
-        birth_date=Date,
-        family_key=String,
-        given_key=String,
-        cin=String,
-        phone=String,
-        sex=String,
-        father_given_name_lat=String,
-        father_given_name_ar=String,
-    )
-    schema = {
-        "person_id": pl.Int64,
-        "birth_year": pl.Int64,
-        "birth_date": pl.Date,
-        "family_key": pl.String,
-        "given_key": pl.String,
-        "cin": pl.String,
-        "phone": pl.String,
-        "sex": pl.String,
-        "father_given_name_lat": pl.String,
-        "father_given_name_ar": pl.String,
-    }
-    return pl.read_database(typed, session.connection(), schema_overrides=schema)
+    types: dict[str, type[TypeEngine[Any]]] = {"person_id": Integer, "birth_year": Integer, "birth_date": Date}
+    typed = text(sql).columns(**{name: types.get(name, String) for name in _REGISTER_SCHEMA})
+    return pl.read_database(typed, session.connection(), schema_overrides=_REGISTER_SCHEMA)

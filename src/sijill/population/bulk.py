@@ -15,16 +15,9 @@ from sijill.access.actor import Actor
 from sijill.access.roles import Permission
 from sijill.bulk import bulk_insert, table_of
 from sijill.ids import reserve_ids
-from sijill.linkage.names import name_key_expr
+from sijill.population.blocks import name_key_column
 from sijill.population.idcs import issue
 from sijill.population.models import Person
-
-
-def _key(latin: str, arabic: str) -> pl.Expr:
-    """Same rule as the online check (candidates.NameKeys): Latin spelling first, else Arabic; no
-    key rather than an empty one."""
-    key = name_key_expr(pl.coalesce(latin, arabic))
-    return pl.when(key == "").then(None).otherwise(key)
 
 
 def person_frame_from_synth(
@@ -46,8 +39,9 @@ def person_frame_from_synth(
         pl.when(pl.col("cin").is_first_distinct()).then(pl.col("cin")).otherwise(None).alias("cin"),
         pl.when(pl.col("death_date").is_null()).then(pl.lit("active")).otherwise(pl.lit("deceased")).alias("status"),
         pl.lit(None, dtype=pl.Int64).alias("merged_into_id"),
-        _key("given_name_lat", "given_name_ar").alias("given_key"),
-        _key("family_name_lat", "family_name_ar").alias("family_key"),
+        name_key_column("given_name_lat", "given_name_ar").alias("given_key"),
+        name_key_column("family_name_lat", "family_name_ar").alias("family_key"),
+        name_key_column("father_given_name_lat", "father_given_name_ar").alias("father_key"),
         pl.lit(1).alias("version"),
         pl.lit(actor.username).alias("created_by"),
         pl.lit(now).alias("created_at"),

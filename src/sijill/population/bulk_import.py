@@ -5,9 +5,12 @@
    imports, nothing is written.
 2. Rows already imported from the same source are skipped (``person_source``): re-importing a file
    creates nothing new, and re-running after a crash resumes where the last committed chunk ended.
-3. Each chunk runs the duplicate check in batch form; rows with a strong candidate become
-   registrations held for review, exactly as an online registration would; the others get an
-   IDCS and are written with COPY (PostgreSQL) or executemany (SQLite), in one transaction per chunk.
+3. The duplicate check runs once in batch form over the rows still to import, against the
+   register as it stands and within the file; rows with a strong candidate become registrations
+   held for review, exactly as an online registration would.
+4. The rows are applied in chunks, one transaction each: the others get an IDCS and are written
+   with COPY (PostgreSQL) or executemany (SQLite). A crash loses at most the chunk in progress;
+   on the next run the rows already applied are register records, found again by the check.
 """
 
 from __future__ import annotations
@@ -26,12 +29,12 @@ from sijill.access import audit
 from sijill.access.actor import Actor
 from sijill.access.roles import Permission
 from sijill.access.scope import in_scope
-from sijill.bulk import bulk_insert, table_of
+from sijill.bulk import bulk_insert, table_of, widen_sqlite_cache
 from sijill.db import transaction
 from sijill.errors import SijillError, Text
 from sijill.ids import reserve_ids
-from sijill.linkage.names import name_key_expr
 from sijill.population.batch_candidates import register_blocks, strong_pairs
+from sijill.population.blocks import with_name_keys
 from sijill.population.idcs import issue
 from sijill.population.import_file import PERSON_COLUMNS, read_rows, shape
 from sijill.population.models import Person, PersonSource, Registration, RegistrationCandidate
@@ -52,11 +55,6 @@ class ImportReport:
     held_for_review: int
     seconds: float
     error_file: str | None
-
-
-def _key(latin: str, arabic: str) -> pl.Expr:
-    key = name_key_expr(pl.coalesce(latin, arabic))
-    return pl.when(key == "").then(None).otherwise(key)
 
 
 def _known_annexes(factory: sessionmaker[Session], actor: Actor) -> set[str]:
@@ -146,18 +144,23 @@ def import_persons(
             select(PersonSource.source_record_id).where(PersonSource.source == source),
             session.connection(),
         )["source_record_id"].cast(pl.String)
-    todo = normalised.filter(~pl.col("record_id").is_in(done.implode())).with_columns(
-        pl.col("row").cast(pl.Int64).alias("rid"),
-        _key("given_name_lat", "given_name_ar").alias("given_key"),
-        _key("family_name_lat", "family_name_ar").alias("family_key"),
-        _key("father_given_name_lat", "father_given_name_ar").alias("father_key"),
-    )
+        todo = with_name_keys(
+            normalised.filter(~pl.col("record_id").is_in(done.implode())).with_columns(
+                pl.col("row").cast(pl.Int64).alias("rid")
+            )
+        )
+        pairs = strong_pairs(todo, register_blocks(session, todo))
     created = held = 0
+    # Person ids of the rows created so far: a later row held because of an earlier one points there.
+    created_ids = pl.DataFrame(schema={"other_rid": pl.Int64, "new_person_id": pl.Int64})
     for offset in range(0, todo.height, CHUNK_ROWS):
         chunk = todo.slice(offset, CHUNK_ROWS)
+        chunk_pairs = pairs.filter(pl.col("rid").is_in(chunk["rid"].implode()))
         with transaction(factory) as session:
-            made, kept = _apply_chunk(session, actor, chunk, source)
-        created, held = created + made, held + kept
+            widen_sqlite_cache(session)
+            new_ids, kept = _apply_chunk(session, actor, chunk, chunk_pairs, created_ids, source)
+        created_ids = pl.concat([created_ids, new_ids])
+        created, held = created + new_ids.height, held + kept
         if progress is not None:
             progress(offset + chunk.height, todo.height)
     return ImportReport(
@@ -172,12 +175,16 @@ def import_persons(
     )
 
 
-def _apply_chunk(session: Session, actor: Actor, chunk: pl.DataFrame, source: str) -> tuple[int, int]:
-    register = register_blocks(session, chunk).with_columns(
-        (-pl.col("person_id")).alias("rid"),
-        _key("father_given_name_lat", "father_given_name_ar").alias("father_key"),
-    )
-    pairs = strong_pairs(chunk, register)
+def _apply_chunk(
+    session: Session,
+    actor: Actor,
+    chunk: pl.DataFrame,
+    pairs: pl.DataFrame,
+    created_before: pl.DataFrame,
+    source: str,
+) -> tuple[pl.DataFrame, int]:
+    """Write one chunk; returns (other_rid, new_person_id) of the records it created, and the
+    number of rows it held for review."""
     held_rids = pairs["rid"].unique()
     to_create = chunk.filter(~pl.col("rid").is_in(held_rids.implode()))
     to_hold = chunk.filter(pl.col("rid").is_in(held_rids.implode()))
@@ -205,6 +212,7 @@ def _apply_chunk(session: Session, actor: Actor, chunk: pl.DataFrame, source: st
             *PERSON_COLUMNS,
             "given_key",
             "family_key",
+            "father_key",
             "status",
             "version",
             "created_by",
@@ -226,7 +234,9 @@ def _apply_chunk(session: Session, actor: Actor, chunk: pl.DataFrame, source: st
     bulk_insert(session, table_of(Registration), registrations.drop("rid").to_arrow())
 
     # A row held because of an earlier row of the file points at the record that row just became.
-    new_ids = people.select(pl.col("rid").alias("other_rid"), pl.col("id").alias("new_person_id"))
+    new_ids = pl.concat(
+        [created_before, people.select(pl.col("rid").alias("other_rid"), pl.col("id").alias("new_person_id"))]
+    )
     candidates = (
         pairs.join(new_ids, on="other_rid", how="left")
         .with_columns(pl.coalesce("person_id", "new_person_id").alias("person_id"))
@@ -268,4 +278,4 @@ def _apply_chunk(session: Session, actor: Actor, chunk: pl.DataFrame, source: st
         actor.scope_code,
         {"source": source, "created": people.height, "held_for_review": to_hold.height},
     )
-    return people.height, to_hold.height
+    return people.select(pl.col("rid").alias("other_rid"), pl.col("id").alias("new_person_id")), to_hold.height

@@ -1,9 +1,7 @@
 """The duplicate check before an IDCS is issued: likely existing records of the same person.
 
-Candidates are looked up nationally (a person may have registered in another annex), through
-indexed blocks only: same CIN, same phone, the same script-neutral family and given name keys
-within a year of birth, or one of the two keys with the exact birth date (a misspelt name).
-Each candidate gets an explainable score.
+Candidates are looked up nationally (a person may have registered in another annex), through the
+indexed blocks of ``population.blocks`` only. Each candidate gets an explainable score.
 """
 
 from __future__ import annotations
@@ -12,11 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from sijill.linkage.names import name_key, normalize_arabic, normalize_latin
 from sijill.linkage.similarity import jaro_winkler
+from sijill.population.blocks import online_conditions
 from sijill.population.models import Person
 
 # Above this score a registration is held for a reviewer. With the weights below a same-name record
@@ -139,24 +138,9 @@ def score(record: dict[str, Any], keys: NameKeys, person: Person) -> Candidate:
 
 def find_candidates(session: Session, record: dict[str, Any], keys: NameKeys) -> list[Candidate]:
     """Existing records that may be this person, best first (national: not limited by scope)."""
-    year: int = record["birth_year"]
-    years = (year - 1, year, year + 1)
-    born: date | None = record.get("birth_date")
-    # Blocks never rest on one common name alone (thousands of Mohameds are born each year): both
-    # keys within a year, or one key with the exact birth date, or an identifier.
-    conditions = []
-    if record.get("cin"):
-        conditions.append(Person.cin == record["cin"])
-    if record.get("phone"):
-        conditions.append(Person.phone == record["phone"])
-    if keys.family and keys.given:
-        conditions.append(
-            and_(Person.birth_year.in_(years), Person.family_key == keys.family, Person.given_key == keys.given)
-        )
-    if born is not None and keys.family:
-        conditions.append(and_(Person.birth_year == year, Person.family_key == keys.family, Person.birth_date == born))
-    if born is not None and keys.given:
-        conditions.append(and_(Person.birth_year == year, Person.given_key == keys.given, Person.birth_date == born))
+    conditions = online_conditions(
+        {**record, "given_key": keys.given, "family_key": keys.family, "father_key": keys.father}
+    )
     if not conditions:
         return []
     people = session.execute(

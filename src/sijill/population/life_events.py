@@ -146,7 +146,7 @@ def correct_person(
     for name, (_, new) in changed.items():
         setattr(person, name, new)
     keys = NameKeys.of(record)
-    person.given_key, person.family_key = keys.given, keys.family
+    person.given_key, person.family_key, person.father_key = keys.given, keys.family, keys.father
     _touch(person, actor)
     session.flush()
     now = datetime.now(UTC)

@@ -61,6 +61,7 @@ class Person(Base):
     # Script-neutral name keys (sijill.linkage.names), kept for the duplicate check at registration.
     given_key: Mapped[str | None] = mapped_column(String(60))
     family_key: Mapped[str | None] = mapped_column(String(60))
+    father_key: Mapped[str | None] = mapped_column(String(60))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -76,8 +77,11 @@ class Person(Base):
         return self.merged_into.idcs if self.merged_into is not None else None
 
 
-Index("ix_person_birth_year_family_key", Person.birth_year, Person.family_key)
-Index("ix_person_birth_year_given_key", Person.birth_year, Person.given_key)
+# One index per shape of duplicate-check block (population.blocks); the two led by a single key
+# also serve the search by one name.
+Index("ix_person_family_given_year", Person.family_key, Person.given_key, Person.birth_year)
+Index("ix_person_family_key_birth_date", Person.family_key, Person.birth_date)
+Index("ix_person_given_key_birth_date", Person.given_key, Person.birth_date)
 Index("ix_person_phone", Person.phone)
 
 

@@ -41,6 +41,7 @@ def create_person(session: Session, actor: Actor, record: dict[str, Any], keys: 
         **record,
         given_key=keys.given,
         family_key=keys.family,
+        father_key=keys.father,
         status="active",
         created_by=actor.username,
         created_at=now,
