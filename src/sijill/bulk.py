@@ -32,6 +32,11 @@ def bulk_insert(session: Session, table: Table | TableClause, data: pa.Table) ->
         # apart from the empty string, which is what COPY's CSV format expects.
         options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
         sql = f'COPY "{table.name}" ({column_list}) FROM STDIN (FORMAT csv)'  # names from the table
+        # Arrow formats zoned timestamps slowly (2 s a million); polars writes the same ISO text.
+        frame = cast(pl.DataFrame, pl.from_arrow(data))
+        zoned = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.Datetime) and dtype.time_zone]
+        if zoned:
+            data = frame.with_columns(pl.col(zoned).dt.strftime("%Y-%m-%d %H:%M:%S%.6f%:z")).to_arrow()
         with raw.cursor() as cursor, cursor.copy(sql) as copy:
             for batch in data.to_batches(COPY_BATCH_ROWS):
                 buffer = io.BytesIO()

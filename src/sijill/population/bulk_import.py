@@ -11,18 +11,21 @@
 4. The rows are applied in chunks, one transaction each: the others get an IDCS and are written
    with COPY (PostgreSQL) or executemany (SQLite). A crash loses at most the chunk in progress;
    on the next run the rows already applied are register records, found again by the check.
+   A load at least as large as the register (a first load) is applied in one transaction instead,
+   its indexes and constraints rebuilt at the end (``sijill.bulk_mode``).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sijill.access import audit
@@ -30,6 +33,7 @@ from sijill.access.actor import Actor
 from sijill.access.roles import Permission
 from sijill.access.scope import in_scope
 from sijill.bulk import bulk_insert, table_of, widen_sqlite_cache
+from sijill.bulk_mode import rebuilt_after
 from sijill.db import transaction
 from sijill.errors import SijillError, Text
 from sijill.ids import reserve_ids
@@ -42,6 +46,10 @@ from sijill.population.validation import check_people
 from sijill.territory.models import TerritoryUnit
 
 CHUNK_ROWS = 200_000
+# A load of at least this many times the register's size rebuilds the indexes afterwards
+# (``sijill.bulk_mode``) instead of updating them row by row: first loads, mostly.
+REBUILD_INDEXES_FROM = 1.0
+REBUILT_TABLES = ("person", "person_source")
 ERROR_COLUMNS = ("row", "record_id", "field", "value", "rule", "message_ar", "message_fr", "fix_ar", "fix_fr")
 
 
@@ -150,19 +158,21 @@ def import_persons(
             )
         )
         pairs = strong_pairs(todo, register_blocks(session, todo))
-    created = held = 0
-    # Person ids of the rows created so far: a later row held because of an earlier one points there.
-    created_ids = pl.DataFrame(schema={"other_rid": pl.Int64, "new_person_id": pl.Int64})
-    for offset in range(0, todo.height, CHUNK_ROWS):
-        chunk = todo.slice(offset, CHUNK_ROWS)
-        chunk_pairs = pairs.filter(pl.col("rid").is_in(chunk["rid"].implode()))
+        register_size = session.execute(select(func.count()).select_from(Person)).scalar_one()
+    rebuild = todo.height >= REBUILD_INDEXES_FROM * max(register_size, 1)
+    if rebuild:
+        # One transaction for the whole load: the register keeps its indexes and constraints at
+        # every commit, and a crash leaves nothing to resume.
         with transaction(factory) as session:
             widen_sqlite_cache(session)
-            new_ids, kept = _apply_chunk(session, actor, chunk, chunk_pairs, created_ids, source)
-        created_ids = pl.concat([created_ids, new_ids])
-        created, held = created + new_ids.height, held + kept
-        if progress is not None:
-            progress(offset + chunk.height, todo.height)
+            with rebuilt_after(session, REBUILT_TABLES):
+                created, held = _apply_chunks(
+                    lambda: nullcontext(session), actor, todo, pairs, source, progress, tables_locked=True
+                )
+    else:
+        created, held = _apply_chunks(
+            lambda: _chunk_transaction(factory), actor, todo, pairs, source, progress, tables_locked=False
+        )
     return ImportReport(
         source=source,
         rows=frame.height,
@@ -175,6 +185,39 @@ def import_persons(
     )
 
 
+@contextmanager
+def _chunk_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    with transaction(factory) as session:
+        widen_sqlite_cache(session)
+        yield session
+
+
+def _apply_chunks(
+    open_session: Callable[[], AbstractContextManager[Session]],
+    actor: Actor,
+    todo: pl.DataFrame,
+    pairs: pl.DataFrame,
+    source: str,
+    progress: Callable[[int, int], None] | None,
+    *,
+    tables_locked: bool,
+) -> tuple[int, int]:
+    """Apply ``todo`` chunk by chunk, each in the session ``open_session`` gives; (created, held)."""
+    created = held = 0
+    # Person ids of the rows created so far: a later row held because of an earlier one points there.
+    created_ids = pl.DataFrame(schema={"other_rid": pl.Int64, "new_person_id": pl.Int64})
+    for offset in range(0, todo.height, CHUNK_ROWS):
+        chunk = todo.slice(offset, CHUNK_ROWS)
+        chunk_pairs = pairs.filter(pl.col("rid").is_in(chunk["rid"].implode()))
+        with open_session() as session:
+            new_ids, kept = _apply_chunk(session, actor, chunk, chunk_pairs, created_ids, source, tables_locked)
+        created_ids = pl.concat([created_ids, new_ids])
+        created, held = created + new_ids.height, held + kept
+        if progress is not None:
+            progress(offset + chunk.height, todo.height)
+    return created, held
+
+
 def _apply_chunk(
     session: Session,
     actor: Actor,
@@ -182,6 +225,7 @@ def _apply_chunk(
     pairs: pl.DataFrame,
     created_before: pl.DataFrame,
     source: str,
+    tables_locked: bool,
 ) -> tuple[pl.DataFrame, int]:
     """Write one chunk; returns (other_rid, new_person_id) of the records it created, and the
     number of rows it held for review."""
@@ -192,7 +236,7 @@ def _apply_chunk(
 
     # Issuing first takes the write lock on SQLite, so the ids reserved next cannot move.
     numbers = issue(session, to_create.height, issued_by=actor.username)
-    person_ids = reserve_ids(session, table_of(Person), to_create.height)
+    person_ids = reserve_ids(session, table_of(Person), to_create.height, table_locked=tables_locked)
     people = to_create.with_columns(
         pl.Series("id", person_ids),
         pl.Series("idcs", numbers, dtype=pl.String),
