@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     # Consecutive failed logins that lock an account, and for how long.
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Requests one server process works on at once (the rest wait in its queue). The handlers are
+    # CPU-bound Python under one interpreter lock: a few threads keep the database busy during
+    # each other's queries, while dozens only take turns, and a thread that holds the audit
+    # chain's lock waits for its turn too, which makes every writer wait (docs/benchmarks.md).
+    request_threads: int = Field(default=4, ge=1, le=200)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     data_dir: Path = Path("./data")

@@ -156,3 +156,28 @@ def test_failed_transaction_leaves_no_audit_row(session_factory: sessionmaker[Se
     with pytest.raises(RuntimeError):
         change_that_fails()
     assert _verify(session_factory) == audit.VerifyResult(True, before)
+
+
+def test_a_rolled_back_transaction_leaves_no_trace_and_a_committed_one_chains_in_order(
+    session_factory: sessionmaker[Session], system_actor: Actor
+) -> None:
+    before = _baseline(session_factory)
+
+    def fail_after_tracing() -> None:
+        with transaction(session_factory) as session:
+            audit.record(session, system_actor, "test.undone", "thing", "1")
+            raise RuntimeError("the change failed")
+
+    with pytest.raises(RuntimeError):
+        fail_after_tracing()
+    with transaction(session_factory) as session:
+        for i in range(3):
+            audit.record(session, system_actor, "test.batch", "thing", str(i))
+    with session_factory() as session:
+        rows = session.execute(select(AuditEntry).where(AuditEntry.seq > before).order_by(AuditEntry.seq)).scalars()
+        assert [(r.action, r.entity_id) for r in rows] == [
+            ("test.batch", "0"),
+            ("test.batch", "1"),
+            ("test.batch", "2"),
+        ]
+    assert _verify(session_factory).ok

@@ -91,6 +91,7 @@ def test_disable_is_audited_once_and_unknown_user_is_not_found(session: Session,
     service.create_user(session=session, actor=system_actor, data=_user(Role.AUDITOR, None))
     service.disable_user(session=session, actor=system_actor, username="someone")
     service.disable_user(session=session, actor=system_actor, username="someone")
+    session.commit()  # audit lines are chained at commit
     actions = session.execute(select(AuditEntry.action).order_by(AuditEntry.seq)).scalars().all()
     assert actions.count("user.disable") == 1
     with pytest.raises(NotFoundError):

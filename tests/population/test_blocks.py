@@ -10,14 +10,14 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from sijill.bulk import table_of
 from sijill.population import batch_candidates
 from sijill.population.batch_candidates import register_blocks, scored_pairs
-from sijill.population.blocks import BLOCKS, KEY_COLUMNS, online_conditions
-from sijill.population.candidates import NameKeys, find_candidates
+from sijill.population.blocks import BLOCKS, KEY_COLUMNS
+from sijill.population.candidates import NameKeys, candidate_rows, find_candidates
 from sijill.population.models import IssuedIdcs, Person
 from tests.factories import ANNEX_A, seed_territory
 
@@ -93,10 +93,12 @@ def test_namesakes_are_not_compared_but_misspellings_and_typed_dates_are(session
     assert _candidates(session, father_given_name_lat=None) == {"1000000003"}
 
 
-def test_a_record_with_no_keys_belongs_to_no_block() -> None:
-    assert online_conditions({"birth_year": 1990}) == []
-    record = {"birth_year": 1990, "phone": "+212612345678", "cin": ""}
-    assert len(online_conditions(record)) == 1
+def test_a_record_with_no_keys_belongs_to_no_block(session: Session, system_actor: Any) -> None:
+    seed_territory(session, system_actor)
+    _store(session, [_person(1000000001, phone="+212612345678", cin="AB123456")])
+    assert candidate_rows(session, {"birth_year": 1990}) == []
+    assert candidate_rows(session, {"birth_year": 1990, "cin": "", "phone": ""}) == []
+    assert len(candidate_rows(session, {"birth_year": 1990, "cin": "", "phone": "+212612345678"})) == 1
 
 
 # Few values per column, so that random records often share blocks.
@@ -150,11 +152,7 @@ def test_batch_blocks_select_the_same_register_records_as_the_online_check(
         people.append(person)
     _store(session, people)
     record = _as_record(incoming)
-    online = set(
-        session.execute(select(Person.id).where(or_(*online_conditions(record)))).scalars()
-        if online_conditions(record)
-        else []
-    )
+    online = {row.id for row in candidate_rows(session, record)}
     row = pl.DataFrame([{**{name: record[name] for name in KEY_COLUMNS}, "rid": 1, "sex": "M"}])
     row = row.with_columns(pl.col("birth_date").cast(pl.Date), pl.col("birth_year").cast(pl.Int64))
     pairs = scored_pairs(row, register_blocks(session, row))

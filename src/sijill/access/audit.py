@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from sijill.access.actor import Actor
@@ -39,6 +39,9 @@ def chain_hash(prev_hash: str, entry: AuditEntry) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + canonical_content(entry)).hexdigest()
 
 
+_PENDING = "sijill_audit_pending"
+
+
 def record(
     session: Session,
     actor: Actor,
@@ -47,19 +50,14 @@ def record(
     entity_id: str | None = None,
     scope_code: str | None = None,
     details: dict[str, Any] | None = None,
-) -> AuditEntry:
-    """Append one line in the caller's transaction, so the change and its trace commit together."""
-    # Bumping the head row first takes its write lock, which serialises appenders on PostgreSQL
-    # (row lock) and SQLite (database write lock): two writers never chain onto the same tip.
-    seq, prev_hash = session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(last_seq=AuditHead.last_seq + 1)
-        .returning(AuditHead.last_seq, AuditHead.last_hash)
-        .execution_options(synchronize_session=False)
-    ).one()
+) -> None:
+    """Trace one action in the caller's transaction, so the change and its trace commit together.
+
+    The line is chained when the transaction commits (``_append_pending``): the chain head is
+    locked only for the last statements before COMMIT, not while the rest of the request runs, so
+    concurrent writers queue for milliseconds instead of for each other's whole requests.
+    """
     entry = AuditEntry(
-        seq=seq,
         at=datetime.now(UTC),
         actor=actor.username,
         role=actor.role.value,
@@ -69,18 +67,40 @@ def record(
         scope_code=scope_code,
         source=actor.source,
         details=json.dumps(details or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
-        prev_hash=prev_hash,
     )
-    entry.row_hash = chain_hash(prev_hash, entry)
-    session.add(entry)
+    session.info.setdefault(_PENDING, []).append(entry)
+
+
+@event.listens_for(Session, "before_commit")
+def _append_pending(session: Session) -> None:
+    pending: list[AuditEntry] = session.info.pop(_PENDING, [])
+    if not pending:
+        return
+    # Bumping the head row first takes its write lock, which serialises appenders on PostgreSQL
+    # (row lock) and SQLite (database write lock): two writers never chain onto the same tip.
+    last_seq, prev_hash = session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(last_seq=AuditHead.last_seq + len(pending))
+        .returning(AuditHead.last_seq, AuditHead.last_hash)
+        .execution_options(synchronize_session=False)
+    ).one()
+    for seq, entry in enumerate(pending, start=last_seq - len(pending) + 1):
+        entry.seq, entry.prev_hash = seq, prev_hash
+        entry.row_hash = prev_hash = chain_hash(prev_hash, entry)
+    session.add_all(pending)
     session.execute(
         update(AuditHead)
         .where(AuditHead.id == 1)
-        .values(last_hash=entry.row_hash)
+        .values(last_hash=prev_hash)
         .execution_options(synchronize_session=False)
     )
-    session.flush()
-    return entry
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, _previous: object) -> None:
+    # What was traced in a rolled-back transaction did not happen.
+    session.info.pop(_PENDING, None)
 
 
 @dataclass(frozen=True, slots=True)

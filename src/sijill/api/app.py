@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib import resources
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
@@ -18,10 +21,22 @@ from sijill.db import make_engine, make_sessionmaker
 from sijill.web import pages
 
 
+def _lifespan(threads: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Synchronous handlers run on anyio's worker threads; its limiter is per event loop, so it
+        # is set here, once the server's loop runs.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
+
+    return lifespan
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
     app = FastAPI(
+        lifespan=_lifespan(settings.request_threads),
         title="Sijill API",
         version="0.1.0",
         description="Population register, social registry, programmes. Every call is scoped and audited.",

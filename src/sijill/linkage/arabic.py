@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from sijill.linkage.memo import per_spelling
+
 # Marks that only carry vocalisation or recitation hints: harakat and tanwin (U+064B-U+065F, which
 # also holds the hamza/madda marks that NFKC has already composed into أ إ آ ؤ ئ), superscript alef
 # (U+0670), Quranic annotation signs (U+0610-U+061A, U+06D6-U+06ED), tatweel (U+0640, a pure
@@ -57,6 +59,7 @@ def strip_marks(text: str) -> str:
     return _MARKS.sub("", unicodedata.normalize("NFKC", text))
 
 
+@per_spelling
 def normalize_arabic(text: str) -> str:
     """Fold an Arabic-script name to one comparable spelling.
 

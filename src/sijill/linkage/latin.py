@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from sijill.linkage.memo import per_spelling
+
 # Letters that NFKD does not decompose into a base letter plus an accent.
 _SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ð": "d", "ł": "l", "ı": "i", "þ": "th"})
 
@@ -131,6 +133,7 @@ def _canonical_words(words: list[str]) -> list[str]:
     return out
 
 
+@per_spelling
 def normalize_latin(text: str) -> str:
     """Fold a Latin-script name to one comparable spelling.
 

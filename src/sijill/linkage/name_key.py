@@ -15,6 +15,7 @@ import unicodedata
 
 from sijill.linkage.arabic import ARTICLE_EXCEPTIONS, strip_marks
 from sijill.linkage.latin import ARTICLE, normalize_latin
+from sijill.linkage.memo import per_spelling
 
 # Consonant classes. Letters that Moroccan French transliteration renders alike share a class.
 _ARABIC_CONSONANTS: dict[str, str] = {
@@ -238,6 +239,7 @@ def _latin_keys(run: str) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
+@per_spelling
 def name_key(text: str) -> str:
     """Script-neutral phonetic key of a name, in ASCII lower-case letters only ("" for no letters).
 

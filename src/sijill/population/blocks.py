@@ -18,10 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, and_
 
 from sijill.linkage.names import name_key_expr
-from sijill.population.models import Person
 
 # The columns a block may use, as ``person`` columns and as batch frame columns.
 KEY_COLUMNS = ("cin", "phone", "family_key", "given_key", "father_key", "birth_date", "birth_year")
@@ -34,20 +32,19 @@ class Block:
     # Birth years may differ by up to this much (a year typed wrong, a presumed date).
     year_window: int = 0
 
-    def online(self, record: dict[str, Any]) -> ColumnElement[bool] | None:
-        """The condition selecting this block's register records for one record, or None when the
-        record lacks one of the block's values (it then belongs to no such block)."""
-        values = [record.get(name) for name in self.equal]
-        if any(value is None or value == "" for value in values):
-            return None
-        terms = [getattr(Person, name) == value for name, value in zip(self.equal, values, strict=True)]
-        year: int = record["birth_year"]
+    def online_sql(self) -> str:
+        """This block as a condition on ``person p`` with named parameters (``:cin``, ``:born`` ...).
+
+        A record lacking one of the block's values passes NULL, and ``p.x = NULL`` is never true,
+        so the record then belongs to no such block, with no change to the statement's text: one
+        statement, prepared once, serves every registration."""
+        terms = [f"p.{name} = :{_PARAMETER[name]}" for name in self.equal]
         if self.year_window:
-            terms.append(Person.birth_year.between(year - self.year_window, year + self.year_window))
+            terms.append(f"p.birth_year BETWEEN :year - {self.year_window} AND :year + {self.year_window}")
         elif "birth_date" in self.equal:
             # Redundant with the date, but lets the (family, given, year) index serve this block.
-            terms.append(Person.birth_year == year)
-        return and_(*terms)
+            terms.append("p.birth_year = :year")
+        return "(" + " AND ".join(terms) + ")"
 
     def batch_join(self, left: str, right: str) -> str:
         """The join condition of this block between two DuckDB relations holding KEY_COLUMNS."""
@@ -72,9 +69,26 @@ BLOCKS = (
 )
 
 
-def online_conditions(record: dict[str, Any]) -> list[ColumnElement[bool]]:
-    """The conditions of every block the record belongs to (an OR of them finds its candidates)."""
-    return [condition for block in BLOCKS if (condition := block.online(record)) is not None]
+# Parameter names of the online statement, per block column.
+_PARAMETER = {
+    "cin": "cin",
+    "phone": "phone",
+    "family_key": "family",
+    "given_key": "given",
+    "father_key": "father",
+    "birth_date": "born",
+    "birth_year": "year",
+}
+
+
+def online_condition() -> str:
+    """Any block: the WHERE condition of the online candidate search."""
+    return " OR ".join(block.online_sql() for block in BLOCKS)
+
+
+def online_parameters(record: dict[str, Any]) -> dict[str, Any]:
+    """The statement's parameters for a record holding KEY_COLUMNS (empty text counts as absent)."""
+    return {_PARAMETER[name]: record.get(name) or None for name in KEY_COLUMNS}
 
 
 def name_key_column(latin: str, arabic: str) -> pl.Expr:

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Date, Integer, Row, bindparam, text
 from sqlalchemy.orm import Session
 
 from sijill.linkage.names import name_key, normalize_arabic, normalize_latin
 from sijill.linkage.similarity import jaro_winkler
-from sijill.population.blocks import online_conditions
+from sijill.population.blocks import online_condition, online_parameters
 from sijill.population.models import Person
 
 # Above this score a registration is held for a reviewer. With the weights below a same-name record
@@ -50,9 +50,13 @@ class NameKeys:
         )
 
 
+# A register record as the score reads it: a whole ``Person``, or a row of the scored columns.
+Scored = Person | Row[Any]
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    person: Person
+    person: Scored
     score: float
     reasons: dict[str, Any] = field(default_factory=dict)
 
@@ -61,7 +65,7 @@ class Candidate:
         return self.score >= STRONG_SCORE or bool(self.reasons.get("same_cin"))
 
 
-def _name_similarity(record: dict[str, Any], person: Person, part: str) -> float:
+def _name_similarity(record: dict[str, Any], person: Scored, part: str) -> float:
     """Best agreement across the two scripts and the script-neutral key, 0..1."""
     scores = [0.0]
     lat, ar = record.get(f"{part}_name_lat"), record.get(f"{part}_name_ar")
@@ -77,7 +81,7 @@ def _name_similarity(record: dict[str, Any], person: Person, part: str) -> float
     return max(scores)
 
 
-def _date_agreement(record: dict[str, Any], person: Person) -> tuple[float, str]:
+def _date_agreement(record: dict[str, Any], person: Scored) -> tuple[float, str]:
     mine: date | None = record.get("birth_date")
     theirs = person.birth_date
     year: int = record["birth_year"]
@@ -95,14 +99,14 @@ def _date_agreement(record: dict[str, Any], person: Person) -> tuple[float, str]
     return 0.0, "different_birth_year"
 
 
-def score(record: dict[str, Any], keys: NameKeys, person: Person) -> Candidate:
+def score(record: dict[str, Any], keys: NameKeys, person: Scored) -> Candidate:
     given = _name_similarity(record, person, "given")
     family = _name_similarity(record, person, "family")
     date_score, date_reason = _date_agreement(record, person)
     father_theirs = person.father_given_name_lat or person.father_given_name_ar
     father = 0.5
     if keys.father and father_theirs:
-        their_key = name_key(father_theirs)
+        their_key = person.father_key or name_key(father_theirs)
         father = 1.0 if keys.father == their_key else jaro_winkler(keys.father, their_key)
     total = 0.55 * (given + family) / 2 + 0.35 * date_score + 0.10 * father
     reasons: dict[str, Any] = {
@@ -136,15 +140,31 @@ def score(record: dict[str, Any], keys: NameKeys, person: Person) -> Candidate:
     return Candidate(person=person, score=round(min(total, 1.0), 3), reasons=reasons)
 
 
+_SCORED_COLUMNS = (
+    "id", "idcs", "given_name_lat", "given_name_ar", "family_name_lat", "family_name_ar", "father_given_name_lat",
+    "father_given_name_ar", "father_key", "sex", "birth_year", "birth_date", "cin", "phone",
+)  # fmt: skip
+_CANDIDATES = (
+    text(
+        f"SELECT {', '.join('p.' + c for c in _SCORED_COLUMNS)} FROM person p "  # noqa: S608 (constant fragments)
+        f"WHERE p.status <> 'merged' AND ({online_condition()}) LIMIT {MAX_CANDIDATES}"
+    )
+    .bindparams(bindparam("born", type_=Date), bindparam("year", type_=Integer))
+    .columns(birth_date=Date)
+)
+
+
+def candidate_rows(session: Session, record: dict[str, Any]) -> list[Row[Any]]:
+    """Register records sharing a block with ``record`` (which holds KEY_COLUMNS), the columns the
+    score reads only: loading whole records for the hundreds of namesakes a common name can bring
+    would cost more than the search."""
+    return list(session.execute(_CANDIDATES, online_parameters(record)))
+
+
 def find_candidates(session: Session, record: dict[str, Any], keys: NameKeys) -> list[Candidate]:
     """Existing records that may be this person, best first (national: not limited by scope)."""
-    conditions = online_conditions(
-        {**record, "given_key": keys.given, "family_key": keys.family, "father_key": keys.father}
+    rows = candidate_rows(
+        session, {**record, "given_key": keys.given, "family_key": keys.family, "father_key": keys.father}
     )
-    if not conditions:
-        return []
-    people = session.execute(
-        select(Person).where(or_(*conditions), Person.status != "merged").limit(MAX_CANDIDATES)
-    ).scalars()
-    scored = [score(record, keys, person) for person in people]
+    scored = [score(record, keys, row) for row in rows]
     return sorted(scored, key=lambda c: c.score, reverse=True)

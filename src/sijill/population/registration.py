@@ -59,12 +59,16 @@ def register_person(*, session: Session, actor: Actor, data: PersonIn, today: da
     record = checked_record(session, actor, data.model_dump(), today or date.today())
     keys = NameKeys.of(record)
     candidates = [c for c in find_candidates(session, record, keys) if c.strong]
+    # Without candidates the person is written first, so the registration is inserted once,
+    # already pointing at it.
+    person = None if candidates else create_person(session, actor, record, keys)
     registration = Registration(
         annex_code=record["annex_code"],
         submitted=json.dumps(record, default=_json_default, ensure_ascii=False, sort_keys=True),
         submitted_by=actor.username,
         submitted_at=datetime.now(UTC),
         status="pending_review" if candidates else "issued",
+        person_id=None if person is None else person.id,
     )
     session.add(registration)
     session.flush()
@@ -88,8 +92,7 @@ def register_person(*, session: Session, actor: Actor, data: PersonIn, today: da
             {"candidates": len(candidates)},
         )
         return _out(registration, None, [])
-    person = create_person(session, actor, record, keys)
-    registration.person_id = person.id
+    assert person is not None  # no candidates: created above
     audit.record(
         session, actor, "person.register", "person", person.idcs, person.annex_code, {"registration": registration.id}
     )
@@ -222,6 +225,7 @@ def decide(*, session: Session, actor: Actor, registration_id: int, data: Decisi
                 ),
             )
         person = chosen.person
+        assert isinstance(person, Person)  # stored candidates are loaded as whole records
         registration.status = "same_person"
     else:
         record["birth_date"] = date.fromisoformat(record["birth_date"]) if record.get("birth_date") else None
