@@ -6,9 +6,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, select, update
+from sqlalchemy import Table, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from sijill.access.actor import Actor
@@ -71,30 +71,33 @@ def record(
     session.info.setdefault(_PENDING, []).append(entry)
 
 
+_LOG = cast(Table, AuditEntry.__table__)
+_HEAD = cast(Table, AuditHead.__table__)
+
+
 @event.listens_for(Session, "before_commit")
 def _append_pending(session: Session) -> None:
     pending: list[AuditEntry] = session.info.pop(_PENDING, [])
     if not pending:
         return
+    # Core statements on the session's connection: the ORM's unit of work would add a millisecond
+    # while the head is locked, and every other writer waits for it.
+    connection = session.connection()
     # Bumping the head row first takes its write lock, which serialises appenders on PostgreSQL
     # (row lock) and SQLite (database write lock): two writers never chain onto the same tip.
-    last_seq, prev_hash = session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(last_seq=AuditHead.last_seq + len(pending))
-        .returning(AuditHead.last_seq, AuditHead.last_hash)
-        .execution_options(synchronize_session=False)
+    last_seq, prev_hash = connection.execute(
+        update(_HEAD)
+        .where(_HEAD.c.id == 1)
+        .values(last_seq=_HEAD.c.last_seq + len(pending))
+        .returning(_HEAD.c.last_seq, _HEAD.c.last_hash)
     ).one()
+    rows = []
     for seq, entry in enumerate(pending, start=last_seq - len(pending) + 1):
         entry.seq, entry.prev_hash = seq, prev_hash
         entry.row_hash = prev_hash = chain_hash(prev_hash, entry)
-    session.add_all(pending)
-    session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(last_hash=prev_hash)
-        .execution_options(synchronize_session=False)
-    )
+        rows.append({column.key: getattr(entry, column.key) for column in _LOG.columns})
+    connection.execute(insert(_LOG), rows)
+    connection.execute(update(_HEAD).where(_HEAD.c.id == 1).values(last_hash=prev_hash))
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -10,8 +10,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session, sessionmaker
 
 from sijill.access.actor import Actor
-from sijill.access.queries import active_user
-from sijill.access.service import actor_for
+from sijill.access.queries import active_actor
 from sijill.access.tokens import InvalidTokenError, read_token
 from sijill.config import Settings
 from sijill.db import transaction
@@ -60,11 +59,10 @@ def get_actor(
         username = read_token(token, settings.secret_key)
     except InvalidTokenError:
         raise UNAUTHORISED from None
-    # The user is read on every request so that disabling an account takes effect at once.
-    user = active_user(session, username)
-    if user is None:
+    actor = active_actor(session, username, client_source(request))
+    if actor is None:
         raise UNAUTHORISED
-    return actor_for(user, client_source(request))
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(get_actor)]

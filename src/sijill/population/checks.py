@@ -30,9 +30,11 @@ def writable_annexes(session: Session, actor: Actor, annex_code: str | None) -> 
     """
     if not annex_code or not code_in_scope(actor, annex_code):
         return set()
-    found = session.execute(
-        select(TerritoryUnit.code).where(TerritoryUnit.code == annex_code, TerritoryUnit.level == "annex")
-    ).scalar_one_or_none()
+    found = (
+        session.connection()
+        .execute(select(TerritoryUnit.code).where(TerritoryUnit.code == annex_code, TerritoryUnit.level == "annex"))
+        .scalar_one_or_none()
+    )
     return {found} if found else set()
 
 

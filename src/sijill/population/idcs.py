@@ -114,5 +114,5 @@ def _issue_few(session: Session, count: int, *, issued_by: str, scheme: CheckDig
     while len(issued) < count:
         candidates = np.unique(draw_numbers(count - len(issued), scheme))
         rows = [{"number": str(n), "issued_at": now, "issued_by": issued_by} for n in candidates]
-        issued.extend(session.execute(statement, rows).scalars())
+        issued.extend(session.connection().execute(statement, rows).scalars())
     return issued
