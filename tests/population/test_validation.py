@@ -21,17 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sijill.population.nationalities import is_nationality, nationalities
-from sijill.population.validation import (
-    FIELDS,
-    NAME_FIELDS,
-    RULES,
-    Problem,
-    check_people,
-    check_person,
-    normalize_cin,
-    normalize_phone,
-    rule_texts,
-)
+from sijill.population.validation import Problem, check_person, normalize_cin, normalize_phone
+from sijill.population.validation_batch import check_people
+from sijill.population.validation_rules import FIELDS, NAME_FIELDS, RULES, rule_texts
 
 TODAY = date(2025, 6, 15)
 KNOWN = frozenset({"01.02.031.01", "01.02.031.02"})

@@ -42,7 +42,7 @@ from sijill.population.blocks import with_name_keys
 from sijill.population.idcs import issue
 from sijill.population.import_file import PERSON_COLUMNS, read_rows, shape
 from sijill.population.models import Person, PersonSource, Registration, RegistrationCandidate
-from sijill.population.validation import check_people
+from sijill.population.validation_batch import check_people
 from sijill.territory.models import TerritoryUnit
 
 CHUNK_ROWS = 200_000
