@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from sijill.db import begin_sqlite_write
+
 # Enough to sort a national table's index keys in memory; lasts only for the load's transaction.
 REBUILD_MEMORY = "512MB"
 
@@ -66,21 +68,15 @@ def _sqlite_definitions(session: Session, table: str) -> _Deferred:
     return _Deferred(drop=[f'DROP INDEX "{name}"' for name, _ in indexes], rebuild=[sql for _, sql in indexes])
 
 
-def _begin_sqlite_transaction(session: Session) -> None:
-    """Python's sqlite3 opens a transaction only before INSERT, UPDATE or DELETE: a DROP INDEX run
-    first would be committed on its own, and a failed load would leave the table without it."""
-    raw = session.connection().connection.driver_connection
-    if not raw.in_transaction:  # type: ignore[union-attr]
-        raw.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
-
-
 @contextmanager
 def rebuilt_after(session: Session, tables: Sequence[str]) -> Iterator[None]:
     """Drop the tables' secondary indexes (and, on PostgreSQL, their unique and foreign-key
     constraints) for the duration of the block, then build them again, in the caller's transaction."""
     postgres = session.get_bind().dialect.name == "postgresql"
     if not postgres:
-        _begin_sqlite_transaction(session)
+        # Without it, a DROP INDEX run first would be committed on its own, and a failed load
+        # would leave the table without the index.
+        begin_sqlite_write(session)
     deferred = []
     for table in tables:
         if postgres:

@@ -70,6 +70,16 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+def begin_sqlite_write(session: Session) -> None:
+    """Open the session's SQLite transaction now, holding the write lock (BEGIN IMMEDIATE).
+
+    Python's sqlite3 opens a transaction only before INSERT, UPDATE or DELETE: statements run
+    before one (DDL, reads that decide what to write) would otherwise run outside it."""
+    raw = session.connection().connection.driver_connection
+    if not raw.in_transaction:  # type: ignore[union-attr]
+        raw.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+
+
 def is_postgres(engine_or_session: Engine | Session) -> bool:
     bind = engine_or_session.get_bind() if isinstance(engine_or_session, Session) else engine_or_session
     return bind.dialect.name == "postgresql"

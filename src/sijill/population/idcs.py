@@ -101,7 +101,9 @@ def issue(session: Session, count: int, *, issued_by: str, scheme_name: str = "v
             {"at": now, "by": issued_by},
         ).scalars()
         issued.extend(inserted)
-    return issued
+    # Drawn sorted (np.unique): shuffled, so that two numbers of one batch do not tell which row came first.
+    shuffled: list[str] = np.random.default_rng().permutation(np.asarray(issued, dtype="U10")).tolist()
+    return shuffled
 
 
 def _issue_few(session: Session, count: int, *, issued_by: str, scheme: CheckDigitScheme) -> list[str]:
