@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 from numpy.typing import NDArray
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sijill.access import audit
 from sijill.access.actor import Actor
 from sijill.access.roles import Permission
-from sijill.bulk import bulk_insert, table_of
+from sijill.bulk import bulk_insert, table_of, widen_sqlite_cache
+from sijill.bulk_mode import rebuilt_after
 from sijill.ids import reserve_ids
 from sijill.population.blocks import name_key_column
 from sijill.population.idcs import issue
@@ -54,10 +57,15 @@ def person_frame_from_synth(
 def load_synthetic_persons(*, session: Session, actor: Actor, persons_file: Path) -> int:
     actor.require(Permission.PERSON_WRITE)
     persons = pl.read_parquet(persons_file)
-    numbers = issue(session, persons.height, issued_by=actor.username)
-    # Ids come from the table's own sequence, so registrations made afterwards never collide.
-    ids = reserve_ids(session, table_of(Person), persons.height)
-    frame = person_frame_from_synth(persons, numbers, ids, actor)
-    count = bulk_insert(session, table_of(Person), frame.to_arrow())
+    register_size = session.execute(select(func.count()).select_from(Person)).scalar_one()
+    # A load at least the register's size builds the indexes once at the end (as an import does).
+    rebuild = persons.height >= register_size
+    widen_sqlite_cache(session)
+    with rebuilt_after(session, ("person",)) if rebuild else nullcontext():
+        numbers = issue(session, persons.height, issued_by=actor.username)
+        # Ids come from the table's own sequence, so registrations made afterwards never collide.
+        ids = reserve_ids(session, table_of(Person), persons.height, table_locked=rebuild)
+        frame = person_frame_from_synth(persons, numbers, ids, actor)
+        count = bulk_insert(session, table_of(Person), frame.to_arrow())
     audit.record(session, actor, "person.bulk_load", "person", None, None, {"file": persons_file.name, "rows": count})
     return count
