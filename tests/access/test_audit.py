@@ -181,3 +181,27 @@ def test_a_rolled_back_transaction_leaves_no_trace_and_a_committed_one_chains_in
             ("test.batch", "2"),
         ]
     assert _verify(session_factory).ok
+
+
+def test_a_rolled_back_savepoint_takes_back_only_its_own_lines(
+    session_factory: sessionmaker[Session], system_actor: Actor
+) -> None:
+    """A service may retry inside a savepoint (creating a user that another admin just created):
+    the lines traced before and after it still commit."""
+    before = _baseline(session_factory)
+
+    def traced_then_undone(session: Session) -> None:
+        with session.begin_nested():
+            audit.record(session, system_actor, "test.undone", "thing", "2")
+            raise RuntimeError("lost a race")
+
+    with transaction(session_factory) as session:
+        audit.record(session, system_actor, "test.kept", "thing", "1")
+        with pytest.raises(RuntimeError):
+            traced_then_undone(session)
+        audit.record(session, system_actor, "test.after", "thing", "3")
+    with session_factory() as session:
+        rows = session.execute(select(AuditEntry).where(AuditEntry.seq > before).order_by(AuditEntry.seq)).scalars()
+        traced = [r.action for r in rows]
+    assert traced == ["test.kept", "test.after"]
+    assert _verify(session_factory).ok

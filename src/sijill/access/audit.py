@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, event, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from sijill.access.actor import Actor
 from sijill.access.models import AuditEntry, AuditHead
@@ -40,6 +40,8 @@ def chain_hash(prev_hash: str, entry: AuditEntry) -> str:
 
 
 _PENDING = "sijill_audit_pending"
+# Savepoint -> number of lines pending when it began.
+_SAVEPOINTS = "sijill_audit_savepoints"
 
 
 def record(
@@ -78,6 +80,7 @@ _HEAD = cast(Table, AuditHead.__table__)
 @event.listens_for(Session, "before_commit")
 def _append_pending(session: Session) -> None:
     pending: list[AuditEntry] = session.info.pop(_PENDING, [])
+    session.info.pop(_SAVEPOINTS, None)
     if not pending:
         return
     # Core statements on the session's connection: the ORM's unit of work would add a millisecond
@@ -100,10 +103,24 @@ def _append_pending(session: Session) -> None:
     connection.execute(update(_HEAD).where(_HEAD.c.id == 1).values(last_hash=prev_hash))
 
 
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        marks: dict[int, int] = session.info.setdefault(_SAVEPOINTS, {})
+        marks[id(transaction)] = len(session.info.get(_PENDING, []))
+
+
 @event.listens_for(Session, "after_soft_rollback")
-def _drop_pending(session: Session, _previous: object) -> None:
-    # What was traced in a rolled-back transaction did not happen.
+def _drop_pending(session: Session, previous: SessionTransaction) -> None:
+    # What was traced in a rolled-back transaction did not happen; a rolled-back savepoint takes
+    # back only the lines traced since it began.
+    if previous.nested:
+        mark = session.info.get(_SAVEPOINTS, {}).pop(id(previous), None)
+        if mark is not None:
+            del session.info.get(_PENDING, [])[mark:]
+        return
     session.info.pop(_PENDING, None)
+    session.info.pop(_SAVEPOINTS, None)
 
 
 @dataclass(frozen=True, slots=True)
