@@ -2,8 +2,9 @@
 
 Keeping ten B-trees up to date row by row, and checking each foreign key with one lookup per row,
 costs several times the write itself (1M persons COPied into PostgreSQL: 36 s into ``person``,
-2 s into a table without index or constraint; docs/benchmarks.md). Building an index from sorted data, and checking a foreign key with one
-anti-join, is the set-based way, and what ``pg_restore`` does. Everything happens in the caller's
+2 s into a table without index or constraint; docs/benchmarks.md). Building an index from sorted
+data, and checking a foreign key with one anti-join, is the set-based way, and what ``pg_restore``
+does. Everything happens in the caller's
 transaction: if a rebuilt unique index or foreign key finds a violation the whole load rolls back,
 so the guarantees at commit are exactly those of the schema.
 
