@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from sijill.bulk import table_of
 from sijill.population import batch_candidates
-from sijill.population.batch_candidates import register_blocks, scored_pairs
+from sijill.population.batch_candidates import register_blocks, register_size, scored_pairs
 from sijill.population.blocks import BLOCKS, KEY_COLUMNS
 from sijill.population.candidates import NameKeys, candidate_rows, find_candidates
 from sijill.population.models import IssuedIdcs, Person
@@ -155,7 +155,7 @@ def test_batch_blocks_select_the_same_register_records_as_the_online_check(
     online = {row.id for row in candidate_rows(session, record)}
     row = pl.DataFrame([{**{name: record[name] for name in KEY_COLUMNS}, "rid": 1, "sex": "M"}])
     row = row.with_columns(pl.col("birth_date").cast(pl.Date), pl.col("birth_year").cast(pl.Int64))
-    pairs = scored_pairs(row, register_blocks(session, row))
+    pairs = scored_pairs(row, register_blocks(session, row, register_size(session)))
     assert set(pairs["person_id"].drop_nulls().to_list()) == online
     session.execute(delete(Person))
     session.execute(delete(IssuedIdcs))

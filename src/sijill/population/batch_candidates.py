@@ -111,13 +111,18 @@ _REGISTER_SCHEMA = {
 _REGISTER_COLUMNS = ", ".join(f"p.{name}" if name != "person_id" else "p.id AS person_id" for name in _REGISTER_SCHEMA)
 
 
-def register_blocks(session: Session, rows: pl.DataFrame) -> pl.DataFrame:
+def register_size(session: Session) -> int:
+    """Records in the register (merged ones included): what the batch check and a load compare with."""
+    size: int = session.execute(select(func.count()).select_from(Person)).scalar_one()
+    return size
+
+
+def register_blocks(session: Session, rows: pl.DataFrame, register_records: int) -> pl.DataFrame:
     """The register records that share a block with any row, as ``strong_pairs`` reads them
     (``rid`` = -person id)."""
-    register_size = session.execute(select(func.count()).select_from(Person)).scalar_one()
-    if register_size == 0:
+    if register_records == 0:
         found = pl.DataFrame(schema=_REGISTER_SCHEMA)
-    elif register_size < SCAN_WHOLE_REGISTER_RATIO * rows.height:
+    elif register_records < SCAN_WHOLE_REGISTER_RATIO * rows.height:
         found = _read(session, f"SELECT {_REGISTER_COLUMNS} FROM person p WHERE p.status <> 'merged'")  # noqa: S608
     else:
         session.execute(

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 from numpy.typing import NDArray
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sijill.access import audit
@@ -18,6 +17,7 @@ from sijill.access.roles import Permission
 from sijill.bulk import bulk_insert, table_of, widen_sqlite_cache
 from sijill.bulk_mode import rebuilt_after
 from sijill.ids import reserve_ids
+from sijill.population.batch_candidates import register_size
 from sijill.population.blocks import name_key_column
 from sijill.population.idcs import issue
 from sijill.population.models import Person
@@ -57,9 +57,8 @@ def person_frame_from_synth(
 def load_synthetic_persons(*, session: Session, actor: Actor, persons_file: Path) -> int:
     actor.require(Permission.PERSON_WRITE)
     persons = pl.read_parquet(persons_file)
-    register_size = session.execute(select(func.count()).select_from(Person)).scalar_one()
     # A load at least the register's size builds the indexes once at the end (as an import does).
-    rebuild = persons.height >= register_size
+    rebuild = persons.height >= register_size(session)
     widen_sqlite_cache(session)
     with rebuilt_after(session, ("person",)) if rebuild else nullcontext():
         numbers = issue(session, persons.height, issued_by=actor.username)

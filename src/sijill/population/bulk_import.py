@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sijill.access import audit
@@ -37,7 +37,7 @@ from sijill.bulk_mode import rebuilt_after
 from sijill.db import transaction
 from sijill.errors import SijillError, Text
 from sijill.ids import reserve_ids
-from sijill.population.batch_candidates import register_blocks, strong_pairs
+from sijill.population.batch_candidates import register_blocks, register_size, strong_pairs
 from sijill.population.blocks import with_name_keys
 from sijill.population.idcs import issue
 from sijill.population.import_file import PERSON_COLUMNS, read_rows, shape
@@ -157,9 +157,9 @@ def import_persons(
                 pl.col("row").cast(pl.Int64).alias("rid")
             )
         )
-        pairs = strong_pairs(todo, register_blocks(session, todo))
-        register_size = session.execute(select(func.count()).select_from(Person)).scalar_one()
-    rebuild = todo.height >= REBUILD_INDEXES_FROM * max(register_size, 1)
+        records = register_size(session)
+        pairs = strong_pairs(todo, register_blocks(session, todo, records))
+    rebuild = todo.height >= REBUILD_INDEXES_FROM * max(records, 1)
     if rebuild:
         # One transaction for the whole load: the register keeps its indexes and constraints at
         # every commit, and a crash leaves nothing to resume.
