@@ -35,11 +35,13 @@ class _Deferred:
     rebuild: list[str]
 
 
-def _postgres_definitions(session: Session, table: str) -> _Deferred:
+def _postgres_definitions(session: Session, table: str, *, primary_key: bool) -> _Deferred:
+    kinds = "('p', 'u', 'f')" if primary_key else "('u', 'f')"
     constraints = session.execute(
         text(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = CAST(:t AS regclass) AND contype IN ('u', 'f') ORDER BY contype DESC, conname"
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "  # noqa: S608 (constant fragments)
+            f"WHERE conrelid = CAST(:t AS regclass) AND contype IN {kinds} "
+            "ORDER BY CASE contype WHEN 'p' THEN 0 WHEN 'u' THEN 1 ELSE 2 END, conname"
         ),
         {"t": table},
     ).all()
@@ -51,7 +53,7 @@ def _postgres_definitions(session: Session, table: str) -> _Deferred:
         ),
         {"t": table},
     ).all()
-    # Unique constraints come back before foreign keys, which may rest on them.
+    # Keys come back before foreign keys, which may rest on them.
     return _Deferred(
         drop=[f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"' for name, _ in reversed(constraints)]
         + [f'DROP INDEX "{name}"' for name, _ in indexes],
@@ -70,9 +72,13 @@ def _sqlite_definitions(session: Session, table: str) -> _Deferred:
 
 
 @contextmanager
-def rebuilt_after(session: Session, tables: Sequence[str]) -> Iterator[None]:
+def rebuilt_after(session: Session, tables: Sequence[str], *, primary_keys_of: Sequence[str] = ()) -> Iterator[None]:
     """Drop the tables' secondary indexes (and, on PostgreSQL, their unique and foreign-key
-    constraints) for the duration of the block, then build them again, in the caller's transaction."""
+    constraints, and the primary keys of ``primary_keys_of``) for the duration of the block, then
+    build them again, in the caller's transaction.
+
+    ``tables`` are listed referenced first: they are taken apart from the last one and rebuilt
+    from the first, so that a foreign key always comes back after the key it points to."""
     postgres = session.get_bind().dialect.name == "postgresql"
     if not postgres:
         # Without it, a DROP INDEX run first would be committed on its own, and a failed load
@@ -82,11 +88,15 @@ def rebuilt_after(session: Session, tables: Sequence[str]) -> Iterator[None]:
     for table in tables:
         if postgres:
             session.execute(text(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE'))
-        deferred.append(_postgres_definitions(session, table) if postgres else _sqlite_definitions(session, table))
-    for statement in (s for d in deferred for s in d.drop):
+        deferred.append(
+            _postgres_definitions(session, table, primary_key=table in primary_keys_of)
+            if postgres
+            else _sqlite_definitions(session, table)
+        )
+    for statement in (s for d in reversed(deferred) for s in d.drop):
         session.execute(text(statement))
     yield
     if postgres:
         session.execute(text(f"SET LOCAL maintenance_work_mem = '{REBUILD_MEMORY}'"))
-    for statement in (s for d in reversed(deferred) for s in d.rebuild):
+    for statement in (s for d in deferred for s in d.rebuild):
         session.execute(text(statement))

@@ -186,10 +186,12 @@ def _index_names(factory: sessionmaker[Session]) -> set[str]:
         engine = session.get_bind()
         assert isinstance(engine, Engine)
         inspector = inspect(engine)
-        names = {str(i["name"]) for table in ("person", "person_source") for i in inspector.get_indexes(table)}
-        for table in ("person", "person_source"):
+        tables = ("issued_idcs", "person", "person_source")
+        names = {str(i["name"]) for table in tables for i in inspector.get_indexes(table)}
+        for table in tables:
             names |= {f"fk:{fk['name']}" for fk in inspector.get_foreign_keys(table)}
             names |= {f"uq:{uq['name']}" for uq in inspector.get_unique_constraints(table)}
+            names.add(f"pk:{inspector.get_pk_constraint(table)['name']}")
         return names
 
 
@@ -197,7 +199,7 @@ def test_a_first_load_rebuilds_every_index_and_constraint(
     world: sessionmaker[Session], system_actor: Actor, synth_files: Path, tmp_path: Path
 ) -> None:
     before = _index_names(world)
-    assert "ix_person_family_given_year" in before and "fk:fk_person_idcs_issued_idcs" in before
+    assert {"ix_person_family_given_year", "fk:fk_person_idcs_issued_idcs", "pk:pk_issued_idcs"} <= before
     report = _run(world, system_actor, synth_files / "persons.parquet", tmp_path)
     assert report.created > 0
     assert _index_names(world) == before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -10,12 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from sijill.bulk_mode import rebuilt_after
 from sijill.db import make_engine, make_sessionmaker, transaction
 from sijill.population import idcs as idcs_module
 from sijill.population.check_digits import SCHEMES, verhoeff_check_digits, verhoeff_valid
-from sijill.population.idcs import draw_numbers, is_weak, issue, weak_mask
+from sijill.population.idcs import draw_numbers, is_weak, issue, issue_for_load, weak_mask
 from sijill.population.models import IssuedIdcs
 
 STRONG = st.integers(min_value=0, max_value=10**6).map(lambda _: str(draw_numbers(1, SCHEMES["verhoeff"])[0]))
@@ -114,6 +117,25 @@ def test_collisions_are_retried_not_failed(session_factory: sessionmaker[Session
     with transaction(session_factory) as session:
         numbers += issue(session, 100, issued_by="test")
     assert sorted(numbers) == sorted(tiny_pool)
+
+
+def test_a_first_load_gets_only_numbers_nobody_holds(
+    session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drawn from a pool of 3,000 of which 2,000 are already issued: the load gets exactly the other
+    1,000, and the ledger's primary key is back afterwards (a second copy of a number is refused)."""
+    pool = [str(n) for n in draw_numbers(3_000, SCHEMES["verhoeff"])]
+    rng = np.random.default_rng(5)
+    monkeypatch.setattr(
+        idcs_module, "draw_numbers", lambda count, _scheme: np.array(rng.choice(pool, size=count), dtype="U10")
+    )
+    with transaction(session_factory) as session:
+        first = issue(session, 2_000, issued_by="test")
+    with transaction(session_factory) as session, rebuilt_after(session, ("person",)):
+        loaded = issue_for_load(session, 1_000, issued_by="load")
+    assert sorted(first + loaded) == sorted(pool)
+    with pytest.raises(IntegrityError), transaction(session_factory) as session:
+        session.add(IssuedIdcs(number=loaded[0], issued_at=datetime.now(UTC), issued_by="again"))
 
 
 def _issue_in_worker(args: tuple[str, int, int]) -> list[str]:

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -39,7 +40,7 @@ from sijill.errors import SijillError, Text
 from sijill.ids import reserve_ids
 from sijill.population.batch_candidates import register_blocks, register_size, strong_pairs
 from sijill.population.blocks import with_name_keys
-from sijill.population.idcs import issue
+from sijill.population.idcs import issue, issue_for_load
 from sijill.population.import_file import PERSON_COLUMNS, read_rows, shape
 from sijill.population.models import Person, PersonSource, Registration, RegistrationCandidate
 from sijill.population.validation_batch import check_people
@@ -49,7 +50,11 @@ CHUNK_ROWS = 200_000
 # A load of at least this many times the register's size rebuilds the indexes afterwards
 # (``sijill.bulk_mode``) instead of updating them row by row: first loads, mostly.
 REBUILD_INDEXES_FROM = 1.0
+# Referenced first (see ``rebuilt_after``). The source links also set their primary key aside:
+# nothing points at it, and the lock keeps other writers out. The IDCS ledger is written the same
+# way, once for the whole load (``idcs.issue_for_load``).
 REBUILT_TABLES = ("person", "person_source")
+REBUILT_PRIMARY_KEYS = ("person_source",)
 ERROR_COLUMNS = ("row", "record_id", "field", "value", "rule", "message_ar", "message_fr", "fix_ar", "fix_fr")
 
 
@@ -165,14 +170,14 @@ def import_persons(
         # every commit, and a crash leaves nothing to resume.
         with transaction(factory) as session:
             widen_sqlite_cache(session)
-            with rebuilt_after(session, REBUILT_TABLES):
+            with rebuilt_after(session, REBUILT_TABLES, primary_keys_of=REBUILT_PRIMARY_KEYS):
+                to_create = todo.height - pairs["rid"].n_unique()
+                numbers = iter(issue_for_load(session, to_create, issued_by=actor.username))
                 created, held = _apply_chunks(
-                    lambda: nullcontext(session), actor, todo, pairs, source, progress, tables_locked=True
+                    lambda: nullcontext(session), actor, todo, pairs, source, progress, numbers=numbers
                 )
     else:
-        created, held = _apply_chunks(
-            lambda: _chunk_transaction(factory), actor, todo, pairs, source, progress, tables_locked=False
-        )
+        created, held = _apply_chunks(lambda: _chunk_transaction(factory), actor, todo, pairs, source, progress)
     return ImportReport(
         source=source,
         rows=frame.height,
@@ -200,7 +205,7 @@ def _apply_chunks(
     source: str,
     progress: Callable[[int, int], None] | None,
     *,
-    tables_locked: bool,
+    numbers: Iterator[str] | None = None,
 ) -> tuple[int, int]:
     """Apply ``todo`` chunk by chunk, each in the session ``open_session`` gives; (created, held)."""
     created = held = 0
@@ -210,7 +215,7 @@ def _apply_chunks(
         chunk = todo.slice(offset, CHUNK_ROWS)
         chunk_pairs = pairs.filter(pl.col("rid").is_in(chunk["rid"].implode()))
         with open_session() as session:
-            new_ids, kept = _apply_chunk(session, actor, chunk, chunk_pairs, created_ids, source, tables_locked)
+            new_ids, kept = _apply_chunk(session, actor, chunk, chunk_pairs, created_ids, source, numbers)
         created_ids = pl.concat([created_ids, new_ids])
         created, held = created + new_ids.height, held + kept
         if progress is not None:
@@ -225,21 +230,26 @@ def _apply_chunk(
     pairs: pl.DataFrame,
     created_before: pl.DataFrame,
     source: str,
-    tables_locked: bool,
+    numbers: Iterator[str] | None,
 ) -> tuple[pl.DataFrame, int]:
     """Write one chunk; returns (other_rid, new_person_id) of the records it created, and the
-    number of rows it held for review."""
+    number of rows it held for review. ``numbers``: IDCS issued beforehand for the whole load (its
+    tables are then locked), else they are issued here."""
     held_rids = pairs["rid"].unique()
     to_create = chunk.filter(~pl.col("rid").is_in(held_rids.implode()))
     to_hold = chunk.filter(pl.col("rid").is_in(held_rids.implode()))
     now = datetime.now(UTC)
 
     # Issuing first takes the write lock on SQLite, so the ids reserved next cannot move.
-    numbers = issue(session, to_create.height, issued_by=actor.username)
+    tables_locked = numbers is not None
+    if numbers is None:
+        idcs = issue(session, to_create.height, issued_by=actor.username)
+    else:
+        idcs = list(itertools.islice(numbers, to_create.height))
     person_ids = reserve_ids(session, table_of(Person), to_create.height, table_locked=tables_locked)
     people = to_create.with_columns(
         pl.Series("id", person_ids),
-        pl.Series("idcs", numbers, dtype=pl.String),
+        pl.Series("idcs", idcs, dtype=pl.String),
         pl.lit("active").alias("status"),
         pl.lit(1).alias("version"),
         pl.lit(actor.username).alias("created_by"),

@@ -19,6 +19,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sijill.bulk import bulk_insert_frame
+from sijill.bulk_mode import rebuilt_after
+from sijill.db import begin_sqlite_write
 from sijill.population.check_digits import SCHEMES, CheckDigitScheme
 from sijill.population.models import IssuedIdcs
 
@@ -104,6 +106,47 @@ def issue(session: Session, count: int, *, issued_by: str, scheme_name: str = "v
     # Drawn sorted (np.unique): shuffled, so that two numbers of one batch do not tell which row came first.
     shuffled: list[str] = np.random.default_rng().permutation(np.asarray(issued, dtype="U10")).tolist()
     return shuffled
+
+
+def issue_for_load(session: Session, count: int, *, issued_by: str, scheme_name: str = "verhoeff") -> list[str]:
+    """``count`` new numbers for a first load, which holds the ledger alone until it commits.
+
+    The candidates already issued are found through the ledger's primary key; the key is then set
+    aside while the rest are written (``sijill.bulk_mode``) and built again, checking uniqueness,
+    before the load goes on. The caller must already have set aside the foreign key of
+    ``person.idcs`` (a load does, for ``person``)."""
+    lock_ledger(session)
+    scheme = SCHEMES[scheme_name]
+    session.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS idcs_candidate (number VARCHAR(10))"))
+    kept = np.empty(0, dtype="U10")
+    while kept.size < count:
+        wanted = count - kept.size
+        candidates = np.setdiff1d(draw_numbers(int(wanted * 1.001) + 16, scheme), kept)  # sorted, unique
+        session.execute(text("DELETE FROM idcs_candidate"))
+        bulk_insert_frame(session, "idcs_candidate", pl.DataFrame({"number": candidates}))
+        held = session.execute(
+            text(
+                "SELECT c.number FROM idcs_candidate c "
+                "WHERE EXISTS (SELECT 1 FROM issued_idcs i WHERE i.number = c.number)"
+            )
+        ).scalars()
+        free = np.setdiff1d(candidates, np.asarray(list(held), dtype="U10"), assume_unique=True)
+        kept = np.concatenate([kept, np.random.default_rng().permutation(free)[:wanted]])
+    with rebuilt_after(session, ("issued_idcs",), primary_keys_of=("issued_idcs",)):
+        now = datetime.now(UTC)
+        bulk_insert_frame(
+            session, "issued_idcs", pl.DataFrame({"number": kept, "issued_at": now, "issued_by": issued_by})
+        )
+    numbers: list[str] = kept.tolist()
+    return numbers
+
+
+def lock_ledger(session: Session) -> None:
+    """Keep other sessions from issuing until the caller's transaction ends (they still read)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE issued_idcs IN EXCLUSIVE MODE"))
+    else:
+        begin_sqlite_write(session)  # one writer at a time on SQLite
 
 
 def _issue_few(session: Session, count: int, *, issued_by: str, scheme: CheckDigitScheme) -> list[str]:
