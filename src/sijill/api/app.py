@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib import resources
@@ -27,6 +28,11 @@ def _lifespan(threads: int) -> Callable[[FastAPI], AbstractAsyncContextManager[N
         # Synchronous handlers run on anyio's worker threads; its limiter is per event loop, so it
         # is set here, once the server's loop runs.
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        # Everything loaded so far (modules, the app, the libraries' tables) lives as long as the
+        # process: kept out of the collector's full passes, which otherwise walked it all now and
+        # then and stalled every request in flight (p99 of a registration 264-283 ms -> 193-195 ms).
+        gc.collect()
+        gc.freeze()
         yield
 
     return lifespan
