@@ -86,14 +86,11 @@ def issue(session: Session, count: int, *, issued_by: str, scheme_name: str = "v
     scheme = SCHEMES[scheme_name]
     if count <= SMALL_ISSUE:
         return _issue_few(session, count, issued_by=issued_by, scheme=scheme)
-    session.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS idcs_candidate (number VARCHAR(10))"))
     issued: list[str] = []
     now = datetime.now(UTC)
     while len(issued) < count:
         wanted = min(count - len(issued), ISSUE_BATCH)
-        candidates = np.unique(draw_numbers(wanted, scheme))
-        session.execute(text("DELETE FROM idcs_candidate"))
-        bulk_insert_frame(session, "idcs_candidate", pl.DataFrame({"number": candidates}))
+        _stage(session, np.unique(draw_numbers(wanted, scheme)))
         inserted = session.execute(
             text(
                 "INSERT INTO issued_idcs (number, issued_at, issued_by) "
@@ -119,13 +116,11 @@ def issue_for_load(session: Session, count: int, *, issued_by: str, scheme_name:
     ``person.idcs`` (a load does, for ``person``)."""
     lock_ledger(session)
     scheme = SCHEMES[scheme_name]
-    session.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS idcs_candidate (number VARCHAR(10))"))
     kept = np.empty(0, dtype="U10")
     while kept.size < count:
         wanted = count - kept.size
         candidates = np.setdiff1d(draw_numbers(int(wanted * 1.001) + 16, scheme), kept)  # sorted, unique
-        session.execute(text("DELETE FROM idcs_candidate"))
-        bulk_insert_frame(session, "idcs_candidate", pl.DataFrame({"number": candidates}))
+        _stage(session, candidates)
         held = session.execute(
             text(
                 "SELECT c.number FROM idcs_candidate c "
@@ -142,6 +137,13 @@ def issue_for_load(session: Session, count: int, *, issued_by: str, scheme_name:
         bulk_insert_frame(session, "issued_idcs", ledger)
     numbers: list[str] = kept.tolist()
     return numbers
+
+
+def _stage(session: Session, candidates: NDArray[np.str_]) -> None:
+    """Put the candidates in the ``idcs_candidate`` temporary table (one bulk write)."""
+    session.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS idcs_candidate (number VARCHAR(10))"))
+    session.execute(text("DELETE FROM idcs_candidate"))
+    bulk_insert_frame(session, "idcs_candidate", pl.DataFrame({"number": candidates}))
 
 
 def lock_ledger(session: Session) -> None:
