@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from sijill.access.actor import Actor
@@ -13,6 +15,13 @@ from sijill.access.scope import in_scope
 
 def active_user(session: Session, username: str) -> User | None:
     return session.execute(select(User).where(User.username == username, User.is_active.is_(True))).scalar_one_or_none()
+
+
+def actor_for(user: User | Row[*tuple[Any, ...]], source: str) -> Actor:
+    """The acting identity of a user (a whole record, or a row of its id, username, role, scope)."""
+    return Actor(
+        username=user.username, role=Role(user.role), scope_code=user.scope_code, source=source, user_id=user.id
+    )
 
 
 def active_actor(session: Session, username: str, source: str) -> Actor | None:
@@ -27,9 +36,7 @@ def active_actor(session: Session, username: str, source: str) -> Actor | None:
         )
         .one_or_none()
     )
-    if row is None:
-        return None
-    return Actor(username=row.username, role=Role(row.role), scope_code=row.scope_code, source=source, user_id=row.id)
+    return None if row is None else actor_for(row, source)
 
 
 def list_users(session: Session, actor: Actor) -> list[User]:

@@ -12,6 +12,7 @@ from sijill.access import audit
 from sijill.access.actor import Actor
 from sijill.access.models import User
 from sijill.access.passwords import hash_password, verify_password
+from sijill.access.queries import actor_for
 from sijill.access.roles import SCOPE_LEVELS, Permission, Role
 from sijill.access.schemas import UserIn
 from sijill.access.scope import code_in_scope
@@ -142,13 +143,3 @@ def authenticate(
     actor = actor_for(user, source)
     audit.record(session, actor, "auth.login", "user", str(user.id), user.scope_code)
     return actor
-
-
-def actor_for(user: User, source: str) -> Actor:
-    return Actor(
-        username=user.username,
-        role=Role(user.role),
-        scope_code=user.scope_code,
-        source=source,
-        user_id=user.id,
-    )
