@@ -19,6 +19,8 @@ def test_defaults_use_a_local_sqlite_file(monkeypatch: pytest.MonkeyPatch) -> No
         ("SIJILL_PORT", "http"),
         ("SIJILL_LOG_LEVEL", "LOUD"),
         ("SIJILL_SECRET_KEY", "too-short"),
+        ("SIJILL_REQUEST_THREADS", "0"),
+        ("SIJILL_REQUEST_THREADS", "many"),
     ],
 )
 def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:

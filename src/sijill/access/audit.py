@@ -83,8 +83,10 @@ def _append_pending(session: Session) -> None:
     session.info.pop(_SAVEPOINTS, None)
     if not pending:
         return
-    # Core statements on the session's connection: the ORM's unit of work would add a millisecond
-    # while the head is locked, and every other writer waits for it.
+    # The transaction's own changes are written first, so that the head is locked for the audit
+    # statements only; those are Core statements on the session's connection, because the ORM's
+    # unit of work would add a millisecond while every other writer waits.
+    session.flush()
     connection = session.connection()
     # Bumping the head row first takes its write lock, which serialises appenders on PostgreSQL
     # (row lock) and SQLite (database write lock): two writers never chain onto the same tip.

@@ -30,7 +30,7 @@ def _lifespan(threads: int) -> Callable[[FastAPI], AbstractAsyncContextManager[N
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         # Everything loaded so far (modules, the app, the libraries' tables) lives as long as the
         # process: kept out of the collector's full passes, which otherwise walked it all now and
-        # then and stalled every request in flight (p99 of a registration 264-283 ms -> 193-195 ms).
+        # then and stalled every request in flight (register benchmark p99 264-283 ms -> 193-219 ms).
         gc.collect()
         gc.freeze()
         yield
