@@ -16,6 +16,7 @@ from sijill.config import SettingsError, get_settings
 from sijill.db import DatabaseNotMigratedError
 from sijill.errors import SijillError
 from sijill.population.cli import persons_app
+from sijill.scoring.cli import model_app
 from sijill.territory.cli import territory_app
 
 app = typer.Typer(
@@ -29,6 +30,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(territory_app, name="territory")
 app.add_typer(persons_app, name="persons")
+app.add_typer(model_app, name="model")
 
 
 @db_app.command("upgrade")

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     data_dir: Path = Path("./data")
+    # Folder of the rule files (index models, questionnaires, thresholds); None: the checkout's rules/.
+    rules_dir: Path | None = None
     log_level: str = "INFO"
 
     @field_validator("database_url")

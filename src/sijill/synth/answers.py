@@ -54,6 +54,8 @@ def draw_answers(rng: np.random.Generator, hh: Households, household_ids: IntArr
     )
     dwelling = np.where(rng.random(n) < 0.015, OTHER, dwelling).astype(np.int64)
     rooms = np.clip(np.round(1 + 0.35 * hh.size + 0.6 * noisy() + rng.normal(0, 0.8, n)), 1, 12)
+    # A shanty has at most 4 rooms: the questionnaire refuses more (rules/questionnaires, rooms_plausible_for_shanty).
+    rooms = np.where(dwelling == SHANTY, np.minimum(rooms, 4), rooms)
 
     one = np.ones(n)
     occupancy = _choose(rng, urban, np.stack([0.6 * np.exp(0.3 * z), 0.28 * one, 0.1 * one, 0.02 * one], 1),
