@@ -38,7 +38,7 @@ def _member_aggregate(name: str, derive: Count | OfDeclarant | Highest, question
     if isinstance(derive, OfDeclarant):
         return pl.col(derive.field).filter(pl.col("is_declarant")).first().alias(name)
     categories = list(questionnaire.member_fields[derive.field].categories)
-    ranks = pl.col(derive.field).cast(pl.Enum(categories)).to_physical()
+    ranks = pl.col(derive.field).cast(pl.Enum(categories), strict=False).to_physical()
     best = ranks.filter(_age_between(derive.age)).max()
     return pl.lit(pl.Series(categories)).gather(best).first().alias(name)
 
@@ -74,9 +74,10 @@ def as_model_input(features: pl.DataFrame, questionnaire: Questionnaire) -> pl.D
 def features_of_one(
     answers: dict[str, Any], members: list[dict[str, Any]], questionnaire: Questionnaire
 ) -> dict[str, Any]:
-    """The variables of one household, through the same plan as the batch."""
+    """The answers and computed variables of one household, through the same plan as the batch."""
     answer_frame = pl.DataFrame([{KEY: 0, **answers}], infer_schema_length=None)
     member_frame = pl.DataFrame([{KEY: 0, **m} for m in members], infer_schema_length=None)
     derived = derive_features(answer_frame, member_frame, questionnaire)
     row = derived.row(0, named=True)
-    return {q.name: row[q.name] for q in questionnaire.variables.values() if q.name in row}
+    del row[KEY]
+    return row
