@@ -105,3 +105,33 @@ def bulk_insert_frame(session: Session, table_name: str, frame: pl.DataFrame) ->
     """``bulk_insert`` into a table known by name only (e.g. a temporary table)."""
     clause = table_clause(table_name, *(column(name) for name in frame.columns))
     return bulk_insert(session, clause, frame.to_arrow())
+
+
+def read_frame(session: Session, sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """The rows of a query as a typed frame: COPY ... TO STDOUT on PostgreSQL, a cursor on SQLite.
+
+    ``sql`` is built from our own metadata and rule files, never from input; its columns come in
+    the order of ``schema``.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        raw: Any = connection.connection.driver_connection
+        buffer = io.BytesIO()
+        with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
+            for block in copy:
+                buffer.write(block)
+        if buffer.tell() == 0:
+            return pl.DataFrame(schema=schema)
+        buffer.seek(0)
+        # Booleans come back as t/f: read them as text and convert.
+        text_schema = {name: (pl.String if dtype == pl.Boolean else dtype) for name, dtype in schema.items()}
+        frame = pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema=text_schema)
+        booleans = [name for name, dtype in schema.items() if dtype == pl.Boolean]
+        return frame.with_columns(pl.col(booleans).replace_strict({"t": True, "f": False}, return_dtype=pl.Boolean))
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with paused_collector():
+            rows = cursor.execute(sql).fetchall()
+    finally:
+        cursor.close()
+    return pl.DataFrame(rows, schema=schema, orient="row")

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import ANNEX_A, ANNEX_B, ANNEX_OTHER_PROVINCE, PERSONS
+from tests.social_registry.support import form, member
 
 OUTSIDE_A = [PERSONS[ANNEX_B], PERSONS[ANNEX_OTHER_PROVINCE]]
 # Values that would point an endpoint at data outside annex A, by path parameter name.
@@ -18,6 +19,8 @@ PATH_VALUES = {
     "username": "agent_b",
     "registration_id": "1",
     "merge_id": "1",
+    # Annex B's household, declared in the test below.
+    "number": "HH000000001",
 }
 QUERY_VALUES = {"annex_code": ANNEX_B, "within": "03.02.001", "username": "agent_b"}
 
@@ -77,6 +80,13 @@ def test_no_get_endpoint_leaks_another_annexs_people(
     )
     assert registered.status_code == 202  # same CIN as the seeded Brahim Berrada: held for review
     assert registered.json()["registration_id"] == 1
+    household = client.post(
+        "/api/households",
+        headers=login("agent_b"),
+        json=form(ANNEX_B, [member(PERSONS[ANNEX_B][0], "head", occupation="employed_formal")]),
+    )
+    assert household.status_code == 201, household.text
+    assert household.json()["number"] == PATH_VALUES["number"]
     agent = login("agent_a")
     # Read from the OpenAPI document so that every endpoint added later is covered too.
     paths = client.get("/api/openapi.json").json()["paths"]

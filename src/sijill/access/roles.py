@@ -30,20 +30,48 @@ class Permission(StrEnum):
     REPORT_READ = "report:read"
     SIMULATE = "simulate"
     OPERATOR_DECIDE = "operator:decide"
+    HOUSEHOLD_READ = "household:read"
+    HOUSEHOLD_WRITE = "household:write"
+    SCORE_CORRECT = "score:correct"
 
 
 _ALL = frozenset(Permission)
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ANNEX_AGENT: frozenset({Permission.PERSON_READ, Permission.PERSON_WRITE, Permission.TERRITORY_READ}),
-    Role.REVIEWER: frozenset({Permission.PERSON_READ, Permission.DUPLICATE_REVIEW, Permission.TERRITORY_READ}),
-    Role.SUPERVISOR_PROVINCE: frozenset({Permission.PERSON_READ, Permission.TERRITORY_READ, Permission.REPORT_READ}),
-    Role.SUPERVISOR_REGION: frozenset({Permission.PERSON_READ, Permission.TERRITORY_READ, Permission.REPORT_READ}),
-    Role.SUPERVISOR_NATIONAL: frozenset({Permission.PERSON_READ, Permission.TERRITORY_READ, Permission.REPORT_READ}),
+    Role.ANNEX_AGENT: frozenset(
+        {
+            Permission.PERSON_READ,
+            Permission.PERSON_WRITE,
+            Permission.TERRITORY_READ,
+            Permission.HOUSEHOLD_READ,
+            Permission.HOUSEHOLD_WRITE,
+        }
+    ),
+    # A reviewer, not the agent who took the form, may correct an index (with a reason, audited).
+    Role.REVIEWER: frozenset(
+        {
+            Permission.PERSON_READ,
+            Permission.DUPLICATE_REVIEW,
+            Permission.TERRITORY_READ,
+            Permission.HOUSEHOLD_READ,
+            Permission.SCORE_CORRECT,
+        }
+    ),
+    Role.SUPERVISOR_PROVINCE: frozenset(
+        {Permission.PERSON_READ, Permission.TERRITORY_READ, Permission.REPORT_READ, Permission.HOUSEHOLD_READ}
+    ),
+    Role.SUPERVISOR_REGION: frozenset(
+        {Permission.PERSON_READ, Permission.TERRITORY_READ, Permission.REPORT_READ, Permission.HOUSEHOLD_READ}
+    ),
+    Role.SUPERVISOR_NATIONAL: frozenset(
+        {Permission.PERSON_READ, Permission.TERRITORY_READ, Permission.REPORT_READ, Permission.HOUSEHOLD_READ}
+    ),
     Role.PROGRAMME_OPERATOR: frozenset({Permission.TERRITORY_READ, Permission.OPERATOR_DECIDE}),
     # Analysts work on aggregates and simulations, not on named people.
     Role.POLICY_ANALYST: frozenset({Permission.TERRITORY_READ, Permission.REPORT_READ, Permission.SIMULATE}),
-    Role.AUDITOR: frozenset({Permission.AUDIT_READ, Permission.TERRITORY_READ, Permission.PERSON_READ}),
+    Role.AUDITOR: frozenset(
+        {Permission.AUDIT_READ, Permission.TERRITORY_READ, Permission.PERSON_READ, Permission.HOUSEHOLD_READ}
+    ),
     Role.ADMIN: _ALL - {Permission.OPERATOR_DECIDE},
 }
 
