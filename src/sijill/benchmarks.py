@@ -35,7 +35,8 @@ def available() -> dict[str, Callable[[int | None], list[Figure]]]:
         if path.name.startswith("_"):
             continue
         module = _load(path)
-        found[path.stem] = module.run
+        # File names use underscores; benchmark names use dashes (bench/score_all.py is `score-all`).
+        found[path.stem.replace("_", "-")] = module.run
     return found
 
 

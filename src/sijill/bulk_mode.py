@@ -100,3 +100,8 @@ def rebuilt_after(session: Session, tables: Sequence[str], *, primary_keys_of: S
         session.execute(text(f"SET LOCAL maintenance_work_mem = '{REBUILD_MEMORY}'"))
     for statement in (s for d in deferred for s in d.rebuild):
         session.execute(text(statement))
+    if postgres:
+        # A table filled in one go has no statistics until autovacuum comes by; without them the
+        # planner takes a million rows for a few and picks nested loops for the next batch.
+        for table in tables:
+            session.execute(text(f'ANALYZE "{table}"'))

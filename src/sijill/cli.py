@@ -17,6 +17,7 @@ from sijill.db import DatabaseNotMigratedError
 from sijill.errors import SijillError
 from sijill.population.cli import persons_app
 from sijill.scoring.cli import model_app
+from sijill.social_registry.cli import households_app, score_command
 from sijill.territory.cli import territory_app
 
 app = typer.Typer(
@@ -31,6 +32,8 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(territory_app, name="territory")
 app.add_typer(persons_app, name="persons")
 app.add_typer(model_app, name="model")
+app.add_typer(households_app, name="households")
+app.command("score")(score_command)
 
 
 @db_app.command("upgrade")

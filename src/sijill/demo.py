@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -19,6 +20,8 @@ from sijill.cli_support import cli_actor, cli_transaction, console
 from sijill.errors import SijillError, Text
 from sijill.population.bulk import load_synthetic_persons
 from sijill.population.models import Person
+from sijill.scoring.model import model_in_force, shipped_models
+from sijill.social_registry.bulk_load import load_synthetic_households
 from sijill.synth.runner import run_synth
 from sijill.territory import service as territory_service
 
@@ -61,7 +64,14 @@ def load_demo(*, session: Session, actor: Actor, out: Path, province: str) -> li
     territory_service.import_territory(
         session=session, actor=actor, records=units.to_dicts(), source_name="territory.parquet"
     )
-    load_synthetic_persons(session=session, actor=actor, persons_file=out / "persons.parquet")
+    person_ids = load_synthetic_persons(session=session, actor=actor, persons_file=out / "persons.parquet")
+    load_synthetic_households(
+        session=session,
+        actor=actor,
+        synth_dir=out,
+        person_ids=person_ids,
+        model=model_in_force(shipped_models(), date.today()),
+    )
     annexes = units.filter(pl.col("level") == "annex").sort("code")["code"].to_list()
     accounts = demo_accounts(province, province.split(".")[0], annexes)
     for account in accounts:

@@ -92,7 +92,7 @@ def test_unknown_questionnaire_is_refused() -> None:
 
 def _version(path: Path, version: str, start: str, end: str | None) -> Path:
     text = _broken("version: '2026.1'", f"version: '{version}'").replace(
-        "effective_from: 2026-01-01", f"effective_from: {start}"
+        "effective_from: 2021-07-01", f"effective_from: {start}"
     )
     if end:
         text = text.replace(f"effective_from: {start}", f"effective_from: {start}\neffective_to: {end}")

@@ -54,7 +54,8 @@ def person_frame_from_synth(
     return frame.select([c.name for c in table_of(Person).columns])
 
 
-def load_synthetic_persons(*, session: Session, actor: Actor, persons_file: Path) -> int:
+def load_synthetic_persons(*, session: Session, actor: Actor, persons_file: Path) -> pl.DataFrame:
+    """Load synthetic register records; returns which person id each ``record_id`` became."""
     actor.require(Permission.PERSON_WRITE)
     persons = pl.read_parquet(persons_file)
     # A load at least the register's size builds the indexes once at the end (as an import does).
@@ -67,4 +68,4 @@ def load_synthetic_persons(*, session: Session, actor: Actor, persons_file: Path
         frame = person_frame_from_synth(persons, numbers, ids, actor)
         count = bulk_insert(session, table_of(Person), frame.to_arrow())
     audit.record(session, actor, "person.bulk_load", "person", None, None, {"file": persons_file.name, "rows": count})
-    return count
+    return pl.DataFrame({"record_id": persons.get_column("record_id"), "person_id": ids})

@@ -6,6 +6,7 @@ model that names an unknown variable or category is refused when it is loaded.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -206,6 +207,16 @@ def _question(doc: RuleDocument, where: Where, members: dict[str, Question] | No
     allowed = {"name", "kind", "label", "categories", "min", "max", "optional", "milieus", "derive"}
     doc.only_keys(where, allowed)
     name = doc.string((*where, "name")) if "name" in doc.mapping(where) else str(where[-1])
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name):
+        # Names become column names in batch SQL and Polars plans.
+        raise doc.error(
+            where,
+            Text(
+                f"اسم غير صالح: {name}",
+                f"nom invalide : {name}",
+                f"name {name!r} must be lower-case letters, digits and underscores",
+            ),
+        )
     kind = doc.string((*where, "kind"))
     if kind not in KINDS:
         raise _unknown(doc, (*where, "kind"), "kind", kind, list(KINDS))
