@@ -37,3 +37,9 @@ def scratch_database(backend: str, folder: Path) -> Iterator[Engine]:
             yield engine
         finally:
             engine.dispose()
+
+
+def vacuum(engine: Engine) -> None:
+    """VACUUM ANALYZE (PostgreSQL) or ANALYZE (SQLite), outside any transaction."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")

@@ -53,12 +53,6 @@ def upgrade() -> None:
         sa.Column("declarant_person_id", sa.Integer(), nullable=False),
         sa.Column("channel", sa.String(length=8), nullable=False),
         sa.Column("questionnaire", sa.String(length=60), nullable=False),
-        sa.Column(
-            "answers", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
-        ),
-        sa.Column(
-            "variables", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
-        ),
         sa.Column("declared_by", sa.String(length=64), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
@@ -133,10 +127,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("declaration_id", "person_id", name=op.f("pk_declaration_member")),
     )
     op.create_table(
+        "declaration_form",
+        sa.Column("declaration_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "answers", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column(
+            "variables", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["declaration_id"], ["declaration.id"], name=op.f("fk_declaration_form_declaration_id_declaration")
+        ),
+        sa.PrimaryKeyConstraint("declaration_id", name=op.f("pk_declaration_form")),
+    )
+    op.create_table(
         "index_score",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("declaration_id", sa.Integer(), nullable=False),
-        sa.Column("household_id", sa.Integer(), nullable=False),
         sa.Column("model", sa.String(length=60), nullable=False),
         sa.Column("score", sa.Float(), nullable=False),
         sa.Column("calculated_at", sa.DateTime(timezone=True), nullable=False),
@@ -144,13 +151,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["declaration_id"], ["declaration.id"], name=op.f("fk_index_score_declaration_id_declaration")
         ),
-        sa.ForeignKeyConstraint(["household_id"], ["household.id"], name=op.f("fk_index_score_household_id_household")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_index_score")),
         sa.UniqueConstraint("declaration_id", "model", name="uq_index_score_declaration_model"),
     )
-    with op.batch_alter_table("index_score", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_index_score_household_id"), ["household_id"], unique=False)
-
     op.create_table(
         "score_correction",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -171,7 +174,7 @@ def upgrade() -> None:
     _immutable_tables_up()
 
 
-IMMUTABLE = ("declaration", "declaration_member", "index_score")
+IMMUTABLE = ("declaration", "declaration_form", "declaration_member", "index_score")
 
 
 def _immutable_tables_up() -> None:
@@ -216,10 +219,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_score_correction_index_score_id"))
 
     op.drop_table("score_correction")
-    with op.batch_alter_table("index_score", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_index_score_household_id"))
-
     op.drop_table("index_score")
+    op.drop_table("declaration_form")
     op.drop_table("declaration_member")
     with op.batch_alter_table("score_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_score_event_household_id"))

@@ -11,7 +11,7 @@ from typing import Any, cast
 import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy import Table, column, text
+from sqlalchemy import Connection, Table, column, text
 from sqlalchemy import table as table_clause
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import TableClause
@@ -107,13 +107,12 @@ def bulk_insert_frame(session: Session, table_name: str, frame: pl.DataFrame) ->
     return bulk_insert(session, clause, frame.to_arrow())
 
 
-def read_frame(session: Session, sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+def read_frame(connection: Connection, sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """The rows of a query as a typed frame: COPY ... TO STDOUT on PostgreSQL, a cursor on SQLite.
 
     ``sql`` is built from our own metadata and rule files, never from input; its columns come in
     the order of ``schema``.
     """
-    connection = session.connection()
     if connection.dialect.name == "postgresql":
         raw: Any = connection.connection.driver_connection
         buffer = io.BytesIO()

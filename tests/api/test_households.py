@@ -68,3 +68,14 @@ def test_other_territories_see_nothing(client: TestClient, login: Login, family:
     assert client.get(f"/api/households/{number}", headers=login("analyst")).status_code == 403
     assert client.get(f"/api/households/{number}").status_code == 401
     assert client.get("/api/households/12345", headers=login("agent_a")).status_code == 422
+
+
+def test_models_are_listed_with_their_coefficients(client: TestClient, login: Login) -> None:
+    agent = login("agent_a")
+    listed = client.get("/api/models", headers=agent).json()
+    assert [m["ref"] for m in listed] == ["rsu-index@2026.1"]
+    assert listed[0]["status"] == "illustrative" and listed[0]["submodels"] is None
+    one = client.get("/api/models/2026.1", headers=agent).json()
+    assert len(one["submodels"]["urban"]["terms"]) == 35 and len(one["submodels"]["rural"]["terms"]) == 28
+    assert client.get("/api/models/1999.1", headers=agent).status_code == 404
+    assert client.get("/api/models").status_code == 401

@@ -21,6 +21,7 @@ PATH_VALUES = {
     "merge_id": "1",
     # Annex B's household, declared in the test below.
     "number": "HH000000001",
+    "ref": "2026.1",
 }
 QUERY_VALUES = {"annex_code": ANNEX_B, "within": "03.02.001", "username": "agent_b"}
 

@@ -18,6 +18,7 @@ from sijill.social_registry import queries
 from sijill.social_registry.batch_scoring import score_all
 from sijill.social_registry.bulk_load import LoadReport, load_synthetic_households
 from sijill.social_registry.models import Declaration, Household, HouseholdMember, IndexScore, ScoreEvent
+from sijill.social_registry.volatility import between_models
 from sijill.synth import SynthConfig, generate
 from sijill.territory.service import import_territory
 
@@ -96,7 +97,9 @@ def test_batch_scoring_scores_what_is_new_and_emits_crossings(
     assert progress[-1][0] == progress[-1][1] and len(progress) > 1
     with session_factory() as session:
         pairs = session.execute(
-            select(IndexScore.household_id, IndexScore.model, IndexScore.score).order_by(IndexScore.household_id)
+            select(Declaration.household_id, IndexScore.model, IndexScore.score)
+            .join(Declaration, Declaration.id == IndexScore.declaration_id)
+            .order_by(Declaration.household_id)
         ).all()
         events = session.execute(select(ScoreEvent.programme, ScoreEvent.direction, ScoreEvent.cause)).all()
     by_model: dict[str, dict[int, float]] = {}
@@ -109,6 +112,10 @@ def test_batch_scoring_scores_what_is_new_and_emits_crossings(
         assert sum(1 for e in events if e == (programme, "entered", "model")) == entering
         assert report.events.get(programme, 0) == entering
     assert not any(direction == "left" for _, direction, _ in events)
+    with transaction(session_factory) as session:
+        moved = between_models(session, system_actor, "rsu-index@2026.1", "rsu-index@2027.1")
+    assert moved.households == households and moved.mean_absolute_change == pytest.approx(1.0, abs=1e-4)
+    assert moved.entering == report.events | {p: 0 for p in ("amo-tadamon", "asd") if p not in report.events}
 
 
 def _shift_intercepts(text: str, by: float) -> str:

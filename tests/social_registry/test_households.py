@@ -21,6 +21,7 @@ from sijill.social_registry import queries, service
 from sijill.social_registry.models import Declaration, Household, HouseholdMember, IndexScore, ScoreEvent
 from sijill.social_registry.schemas import CorrectionIn, DeclarationUpdateIn, HouseholdIn
 from sijill.social_registry.scores import thresholds
+from sijill.social_registry.volatility import between_rounds
 from tests.conftest import actor
 from tests.factories import ANNEX_A, ANNEX_B, seed_territory
 from tests.social_registry.support import add_person, form, member
@@ -181,6 +182,12 @@ def test_update_moves_members_and_rescores_without_touching_the_first_version(wo
     # The child who left may now be declared in another household.
     aunt = [member("1100000007", "head"), member("1100000003", "other_relative", in_school=True, occupation=None)]
     assert _declare(world, AGENT_A, form(ANNEX_A, aunt)) != number
+    with transaction(world) as session:
+        rounds = between_rounds(session, actor(Role.SUPERVISOR_PROVINCE, "03.02"), "rsu-index@2026.1")
+        elsewhere = between_rounds(session, actor(Role.SUPERVISOR_PROVINCE, "04.04"), "rsu-index@2026.1")
+    assert rounds.households == 1 and elsewhere.households == 0
+    change = abs(history.scores[1].calculated - history.scores[0].calculated)
+    assert rounds.mean_absolute_change == pytest.approx(change, abs=1e-4)
     # A stale form is refused.
     with pytest.raises(SijillError) as caught, transaction(world) as session:
         service.update_declaration(
@@ -195,6 +202,7 @@ def test_declarations_and_scores_are_immutable_in_the_database(world: sessionmak
         "UPDATE declaration SET channel = 'online'",
         "DELETE FROM index_score",
         "UPDATE declaration_member SET age = 1",
+        "UPDATE declaration_form SET answers = variables",
     ):
         with pytest.raises(DBAPIError, match="immutable"), transaction(world) as session:
             session.execute(text(statement))

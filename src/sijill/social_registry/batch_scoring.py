@@ -8,19 +8,20 @@ threshold events are written with COPY. Running it again scores only what is new
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import polars as pl
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from sijill.access import audit
 from sijill.access.actor import Actor
 from sijill.access.roles import Permission
 from sijill.bulk import bulk_insert, read_frame, table_of
-from sijill.ids import reserve_ids
 from sijill.scoring.compiled import MILIEU, REGION, SCORE, CompiledModel
 from sijill.scoring.derive import as_model_input
 from sijill.scoring.model import IndexModel
@@ -53,27 +54,23 @@ def _variables(model: IndexModel) -> list[Question]:
 def _chunk_sql(dialect: str, variables: list[Question], model_ref: str, first: int, last: int) -> str:
     """Current declarations of households first..last not yet scored by the model (values are ours)."""
     if dialect == "postgresql":
-        record = ", ".join(f'"{q.name}" {_SQL_TYPES[q.kind]}' for q in variables)
-        pulled = ", ".join(f'v."{q.name}"' for q in variables)
-        source = f"CROSS JOIN LATERAL jsonb_to_record(d.variables) AS v({record})"
+        # One `->>` and a cast per variable: twice as fast as jsonb_to_record, which goes through
+        # a record type for every row.
+        pulled = ", ".join(f"(f.variables->>'{q.name}')::{_SQL_TYPES[q.kind]}" for q in variables)
     else:
-        pulled = ", ".join(f"json_extract(d.variables, '$.{q.name}')" for q in variables)
-        source = ""
-    ids = f"BETWEEN {int(first)} AND {int(last)}"
-    # Joins on grouped keys rather than correlated subqueries: one pass over each table's range.
+        pulled = ", ".join(f"json_extract(f.variables, '$.{q.name}')" for q in variables)
+    # The latest score of the declaration (any model) and its latest correction: the index the
+    # household has before this run, against which threshold crossings are found.
     return (
         f"SELECT d.id, d.household_id, h.milieu, substr(h.annex_code, 1, 2), "  # noqa: S608
         f"coalesce(c.corrected_score, s.score), {pulled} "
         "FROM (SELECT household_id, max(number) AS number FROM declaration "
-        f"WHERE household_id {ids} GROUP BY household_id) latest "
+        f"WHERE household_id BETWEEN {int(first)} AND {int(last)} GROUP BY household_id) latest "
         "JOIN declaration d ON d.household_id = latest.household_id AND d.number = latest.number "
-        f"JOIN household h ON h.id = d.household_id {source} "
-        f"LEFT JOIN (SELECT household_id, max(id) AS id FROM index_score WHERE household_id {ids} "
-        "GROUP BY household_id) last_score ON last_score.household_id = d.household_id "
-        "LEFT JOIN index_score s ON s.id = last_score.id "
-        "LEFT JOIN (SELECT index_score_id, max(id) AS id FROM score_correction GROUP BY index_score_id) "
-        "last_correction ON last_correction.index_score_id = s.id "
-        "LEFT JOIN score_correction c ON c.id = last_correction.id "
+        "JOIN declaration_form f ON f.declaration_id = d.id JOIN household h ON h.id = d.household_id "
+        "LEFT JOIN index_score s ON s.id = (SELECT max(s2.id) FROM index_score s2 WHERE s2.declaration_id = d.id) "
+        "LEFT JOIN score_correction c ON c.id = "
+        "(SELECT max(c2.id) FROM score_correction c2 WHERE c2.index_score_id = s.id) "
         f"LEFT JOIN index_score done ON done.declaration_id = d.id AND done.model = '{model_ref}' "
         "WHERE h.status = 'active' AND done.id IS NULL"
     )
@@ -101,6 +98,57 @@ def _events(scored: pl.DataFrame, now: datetime) -> pl.DataFrame:
     return pl.concat(parts)
 
 
+def _chunks(session: Session, sqls: list[str], schema: dict[str, pl.DataType]) -> Iterator[pl.DataFrame]:
+    """The chunks' rows, in order. On PostgreSQL a second connection reads the next chunk, in the
+    same snapshot as the batch's transaction, while this one scores and writes the current one:
+    the database's two halves of the work then run on both cores instead of taking turns."""
+    if session.get_bind().dialect.name != "postgresql" or len(sqls) < 2:
+        for sql in sqls:
+            yield read_frame(session.connection(), sql, schema)
+        return
+    snapshot = str(session.execute(text("SELECT pg_export_snapshot()")).scalar_one())
+    if not re.fullmatch(r"[0-9A-F-]+", snapshot):
+        raise RuntimeError("unexpected snapshot identifier")
+    engine = session.get_bind().engine
+    with engine.connect() as reader, ThreadPoolExecutor(max_workers=1) as pool:
+        reader.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        reader.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+        pending = pool.submit(read_frame, reader, sqls[0], schema)
+        for sql in sqls[1:]:
+            frame = pending.result()
+            pending = pool.submit(read_frame, reader, sql, schema)
+            yield frame
+        yield pending.result()
+        reader.rollback()
+
+
+def _write_chunk(
+    session: Session, frame: pl.DataFrame, compiled: CompiledModel, by: str, report: ScoreAllReport
+) -> None:
+    typed = as_model_input(frame, compiled.model.questionnaire).with_columns(pl.col(REGION).cast(compiled.region_dtype))
+    now = datetime.now(UTC)
+    scored = (
+        frame.select("declaration_id", "household_id", "previous")
+        .with_columns(compiled.score(typed).round(7))
+        .filter(pl.col(SCORE).is_not_null())
+    )
+    # Ids come from the tables' own defaults (sequence, rowid): nothing here needs them.
+    rows = scored.select(
+        "declaration_id",
+        pl.lit(compiled.model.ref).alias("model"),
+        SCORE,
+        pl.lit(now).alias("calculated_at"),
+        pl.lit(by).alias("calculated_by"),
+    )
+    bulk_insert(session, table_of(IndexScore), rows.to_arrow())
+    events = _events(scored, now)
+    if events.height:
+        bulk_insert(session, table_of(ScoreEvent), events.to_arrow())
+        for programme, count in events.get_column("programme").value_counts().iter_rows():
+            report.events[programme] = report.events.get(programme, 0) + count
+    report.scored += scored.height
+
+
 def score_all(
     *,
     session: Session,
@@ -125,36 +173,15 @@ def score_all(
     if low is None:
         return report
     dialect = session.get_bind().dialect.name
-    total = high - low + 1
-    for first in range(low, high + 1, chunk_households):
-        last = min(first + chunk_households - 1, high)
-        frame = read_frame(session, _chunk_sql(dialect, variables, model.ref, first, last), schema)
+    starts = list(range(low, high + 1, chunk_households))
+    sqls = [
+        _chunk_sql(dialect, variables, model.ref, first, min(first + chunk_households - 1, high)) for first in starts
+    ]
+    for first, frame in zip(starts, _chunks(session, sqls, schema), strict=True):
         if frame.height:
-            typed = as_model_input(frame, model.questionnaire).with_columns(pl.col(REGION).cast(compiled.region_dtype))
-            now = datetime.now(UTC)
-            scored = frame.select("declaration_id", "household_id", "previous").with_columns(
-                compiled.score(typed).round(7)
-            )
-            ids = reserve_ids(session, table_of(IndexScore), scored.height)
-            rows = scored.select(
-                pl.Series("id", ids),
-                "declaration_id",
-                "household_id",
-                pl.lit(model.ref).alias("model"),
-                SCORE,
-                pl.lit(now).alias("calculated_at"),
-                pl.lit(actor.username).alias("calculated_by"),
-            )
-            bulk_insert(session, table_of(IndexScore), rows.filter(pl.col(SCORE).is_not_null()).to_arrow())
-            events = _events(scored.filter(pl.col(SCORE).is_not_null()), now)
-            if events.height:
-                event_ids = reserve_ids(session, table_of(ScoreEvent), events.height)
-                bulk_insert(session, table_of(ScoreEvent), events.with_columns(pl.Series("id", event_ids)).to_arrow())
-                for programme, count in events.get_column("programme").value_counts().iter_rows():
-                    report.events[programme] = report.events.get(programme, 0) + count
-            report.scored += int(scored.get_column(SCORE).is_not_null().sum())
+            _write_chunk(session, frame, compiled, actor.username, report)
         if progress is not None:
-            progress(last - low + 1, total)
+            progress(min(first + chunk_households - 1, high) - low + 1, high - low + 1)
     audit.record(
         session,
         actor,

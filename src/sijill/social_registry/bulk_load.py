@@ -30,10 +30,17 @@ from sijill.scoring.model import IndexModel
 from sijill.scoring.questionnaire import MILIEUS
 from sijill.scoring.survey import synth_frames
 from sijill.social_registry.members import ADULT_AGE
-from sijill.social_registry.models import Declaration, DeclarationMember, Household, HouseholdMember, IndexScore
+from sijill.social_registry.models import (
+    Declaration,
+    DeclarationForm,
+    DeclarationMember,
+    Household,
+    HouseholdMember,
+    IndexScore,
+)
 from sijill.social_registry.scores import compiled_models
 
-TABLES = ("household", "household_member", "declaration", "declaration_member", "index_score")
+TABLES = ("household", "household_member", "declaration", "declaration_form", "declaration_member", "index_score")
 
 
 @dataclass
@@ -136,12 +143,16 @@ def load_synthetic_households(
             pl.col("declarant").alias("declarant_person_id"),
             pl.lit("bulk").alias("channel"),
             pl.lit(questionnaire.ref).alias("questionnaire"),
-            _json(features, asked).alias("answers"),
-            _json(features, variables).alias("variables"),
             pl.col("agent_code").alias("declared_by"),
             pl.lit(now).alias("recorded_at"),
         )
         bulk_insert(session, table_of(Declaration), declarations.to_arrow())
+        forms = features.select(
+            pl.col("declaration_id"),
+            _json(features, asked).alias("answers"),
+            _json(features, variables).alias("variables"),
+        )
+        bulk_insert(session, table_of(DeclarationForm), forms.to_arrow())
         declared_members = members.select(
             "declaration_id",
             "person_id",
@@ -157,7 +168,7 @@ def load_synthetic_households(
         typed = as_model_input(features, questionnaire).with_columns(
             pl.col("annex_code").str.slice(0, 2).cast(compiled.region_dtype).alias(REGION)
         )
-        scores = features.select("declaration_id", "household_id").with_columns(compiled.score(typed).round(7))
+        scores = features.select("declaration_id").with_columns(compiled.score(typed).round(7))
         score_ids = reserve_ids(session, table_of(IndexScore), scores.height, table_locked=first_load)
         bulk_insert(
             session,
@@ -165,7 +176,6 @@ def load_synthetic_households(
             scores.select(
                 pl.Series("id", score_ids),
                 "declaration_id",
-                "household_id",
                 pl.lit(model.ref).alias("model"),
                 SCORE,
                 pl.lit(now).alias("calculated_at"),

@@ -115,3 +115,29 @@ def score_command(
             report = score_all(session=session, actor=cli_actor(), model=chosen, progress=advance)
     events = ", ".join(f"{p}: {n}" for p, n in sorted(report.events.items())) or "none"
     console.print(f"{report.scored} households scored with {report.model}; threshold crossings: {events}")
+
+
+@households_app.command("volatility")
+def volatility_command(
+    model: Annotated[str, typer.Option(help="model version")],
+    against: Annotated[str | None, typer.Option(help="an earlier model version (else: two declaration rounds)")] = None,
+) -> None:
+    """How much indexes move between two model versions, or between each household's last two declarations."""
+    from sijill.scoring.model import find_model, shipped_models
+    from sijill.social_registry.volatility import between_models, between_rounds
+
+    models = shipped_models()
+    chosen = find_model(models, model).ref
+    with cli_transaction() as session:
+        if against is not None:
+            moved = between_models(session, cli_actor(), find_model(models, against).ref, chosen)
+            label = f"from {find_model(models, against).ref} to {chosen}"
+        else:
+            moved = between_rounds(session, cli_actor(), chosen)
+            label = f"between the last two declarations ({chosen})"
+    console.print(
+        f"{label}: {moved.households} households, mean |change| {moved.mean_absolute_change}, "
+        f"{moved.share_changed_over_0_1:.1%} moved more than 0.1"
+    )
+    for programme in moved.entering:
+        console.print(f"  {programme}: {moved.entering[programme]} enter, {moved.leaving[programme]} leave")

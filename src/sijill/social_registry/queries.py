@@ -10,7 +10,14 @@ from sijill.access.actor import Actor
 from sijill.access.roles import Permission
 from sijill.errors import NotFoundError
 from sijill.population.models import Person
-from sijill.social_registry.models import Declaration, DeclarationMember, Household, IndexScore, ScoreCorrection
+from sijill.social_registry.models import (
+    Declaration,
+    DeclarationForm,
+    DeclarationMember,
+    Household,
+    IndexScore,
+    ScoreCorrection,
+)
 from sijill.social_registry.schemas import (
     ContributionOut,
     CorrectionOut,
@@ -41,7 +48,8 @@ def _declaration_out(session: Session, declaration: Declaration) -> DeclarationO
         .order_by(DeclarationMember.age.desc())
     ).all()
     declarant = session.get(Person, declaration.declarant_person_id)
-    assert declarant is not None
+    form = session.get(DeclarationForm, declaration.id)
+    assert declarant is not None and form is not None
     return DeclarationOut(
         number=declaration.number,
         declared_on=declaration.declared_on,
@@ -49,8 +57,8 @@ def _declaration_out(session: Session, declaration: Declaration) -> DeclarationO
         channel=declaration.channel,
         questionnaire=declaration.questionnaire,
         declarant_idcs=declarant.idcs,
-        answers=declaration.answers,
-        variables=declaration.variables,
+        answers=form.answers,
+        variables=form.variables,
         members=[
             MemberOut(
                 idcs=idcs,
@@ -123,7 +131,10 @@ def household_history(session: Session, actor: Actor, number: str) -> HistoryOut
         declared.append(_declaration_out(session, declaration))
     scores = []
     for score in session.execute(
-        select(IndexScore).where(IndexScore.household_id == household.id).order_by(IndexScore.id)
+        select(IndexScore)
+        .join(Declaration, Declaration.id == IndexScore.declaration_id)
+        .where(Declaration.household_id == household.id)
+        .order_by(IndexScore.id)
     ).scalars():
         corrections = session.execute(
             select(ScoreCorrection).where(ScoreCorrection.index_score_id == score.id).order_by(ScoreCorrection.id)
@@ -156,10 +167,10 @@ def explain_score(session: Session, actor: Actor, number: str) -> ExplanationOut
     score = current_score(session, household.id)
     if score is None:
         raise NotFoundError("index_score", number)
-    declaration = session.get(Declaration, score.declaration_id)
-    assert declaration is not None
+    form = session.get(DeclarationForm, score.declaration_id)
+    assert form is not None
     explanation = explain_variables(
-        compiled_models()[score.model], household.milieu, household.annex_code, declaration.variables
+        compiled_models()[score.model], household.milieu, household.annex_code, form.variables
     )
     audit.record(session, actor, "household.explain", "household", household.number, household.annex_code)
     return ExplanationOut(

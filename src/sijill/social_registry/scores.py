@@ -57,7 +57,7 @@ def current_score(session: Session, household_id: int) -> IndexScore | None:
     return session.execute(
         select(IndexScore)
         .join(Declaration, Declaration.id == IndexScore.declaration_id)
-        .where(IndexScore.household_id == household_id)
+        .where(Declaration.household_id == household_id)
         .order_by(Declaration.number.desc(), IndexScore.id.desc())
         .limit(1)
     ).scalar_one_or_none()
@@ -89,15 +89,20 @@ def threshold_events(
 
 
 def score_declaration(
-    session: Session, declaration: Declaration, milieu: str, annex_code: str, by: str, previous: float | None
+    session: Session,
+    declaration: Declaration,
+    variables: dict[str, Any],
+    milieu: str,
+    annex_code: str,
+    by: str,
+    previous: float | None,
 ) -> IndexScore:
     """Calculate, store, and emit threshold events against the household's previous index."""
     model = model_for(declaration.declared_on)
-    explanation = explain_variables(compiled_models()[model.ref], milieu, annex_code, declaration.variables)
+    explanation = explain_variables(compiled_models()[model.ref], milieu, annex_code, variables)
     now = datetime.now(UTC)
     score = IndexScore(
         declaration_id=declaration.id,
-        household_id=declaration.household_id,
         model=model.ref,
         score=round(explanation.score, 7),
         calculated_at=now,

@@ -23,6 +23,7 @@ from sijill.scoring.derive import features_of_one
 from sijill.social_registry.members import ResolvedMember, resolve_members
 from sijill.social_registry.models import (
     Declaration,
+    DeclarationForm,
     DeclarationMember,
     Household,
     HouseholdMember,
@@ -114,13 +115,12 @@ def _write_declaration(
         declarant_person_id=declarant.person.id,
         channel=data.channel,
         questionnaire=model_for(day).questionnaire.ref,
-        answers=dict(data.answers),
-        variables=variables,
         declared_by=actor.username,
         recorded_at=datetime.now(UTC),
     )
     session.add(declaration)
     session.flush()
+    session.add(DeclarationForm(declaration_id=declaration.id, answers=dict(data.answers), variables=variables))
     session.add_all(
         DeclarationMember(declaration_id=declaration.id, person_id=m.person.id, age=m.age, **m.answers) for m in members
     )
@@ -173,7 +173,7 @@ def declare_household(*, session: Session, actor: Actor, data: HouseholdIn, toda
     )
     _flush_memberships(session)
     declaration = _write_declaration(session, actor, household, 1, data, day, members, variables)
-    score = score_declaration(session, declaration, milieu, annex.code, actor.username, None)
+    score = score_declaration(session, declaration, variables, milieu, annex.code, actor.username, None)
     audit.record(
         session,
         actor,
@@ -277,7 +277,9 @@ def update_declaration(
     household.updated_by = actor.username
     household.updated_at = datetime.now(UTC)
     declaration = _write_declaration(session, actor, household, int(last[0]) + 1, data, day, members, variables)
-    score = score_declaration(session, declaration, household.milieu, household.annex_code, actor.username, previous)
+    score = score_declaration(
+        session, declaration, variables, household.milieu, household.annex_code, actor.username, previous
+    )
     audit.record(
         session,
         actor,
