@@ -148,9 +148,6 @@ def upgrade() -> None:
         sa.Column("score", sa.Float(), nullable=False),
         sa.Column("calculated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("calculated_by", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["declaration_id"], ["declaration.id"], name=op.f("fk_index_score_declaration_id_declaration")
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_index_score")),
         sa.UniqueConstraint("declaration_id", "model", name="uq_index_score_declaration_model"),
     )
@@ -176,6 +173,19 @@ def upgrade() -> None:
 
 IMMUTABLE = ("declaration", "declaration_form", "declaration_member", "index_score")
 
+# index_score.declaration_id must name a declaration: checked once per insert statement (a foreign
+# key would check and lock row by row), sound because declarations are never changed or deleted.
+PG_SCORE_REFERENCE = """
+CREATE FUNCTION index_score_declaration_exists() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM inserted i WHERE NOT EXISTS (SELECT 1 FROM declaration d WHERE d.id = i.declaration_id))
+    THEN
+        RAISE EXCEPTION 'index_score refers to a missing declaration' USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NULL;
+END $$
+"""
+
 
 def _immutable_tables_up() -> None:
     if op.get_bind().dialect.name == "postgresql":
@@ -192,7 +202,21 @@ def _immutable_tables_up() -> None:
                 f"CREATE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON {table} "
                 "FOR EACH ROW EXECUTE FUNCTION row_is_immutable()"
             )
+        op.execute(
+            "CREATE TRIGGER declaration_no_truncate BEFORE TRUNCATE ON declaration "
+            "FOR EACH STATEMENT EXECUTE FUNCTION row_is_immutable()"
+        )
+        op.execute(PG_SCORE_REFERENCE)
+        op.execute(
+            "CREATE TRIGGER index_score_declaration_exists AFTER INSERT ON index_score "
+            "REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION index_score_declaration_exists()"
+        )
         return
+    op.execute(
+        "CREATE TRIGGER index_score_declaration_exists BEFORE INSERT ON index_score "
+        "WHEN NOT EXISTS (SELECT 1 FROM declaration WHERE id = NEW.declaration_id) "
+        "BEGIN SELECT RAISE(ABORT, 'index_score refers to a missing declaration'); END"
+    )
     for table in IMMUTABLE:
         for operation in ("UPDATE", "DELETE"):
             op.execute(
@@ -203,10 +227,14 @@ def _immutable_tables_up() -> None:
 
 def _immutable_tables_down() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER index_score_declaration_exists ON index_score")
+        op.execute("DROP FUNCTION index_score_declaration_exists()")
+        op.execute("DROP TRIGGER declaration_no_truncate ON declaration")
         for table in IMMUTABLE:
             op.execute(f"DROP TRIGGER {table}_immutable ON {table}")
         op.execute("DROP FUNCTION row_is_immutable()")
         return
+    op.execute("DROP TRIGGER index_score_declaration_exists")
     for table in IMMUTABLE:
         for operation in ("update", "delete"):
             op.execute(f"DROP TRIGGER {table}_no_{operation}")

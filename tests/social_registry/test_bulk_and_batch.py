@@ -89,7 +89,7 @@ def test_batch_scoring_scores_what_is_new_and_emits_crossings(
             session=session,
             actor=system_actor,
             model=shifted,
-            chunk_households=500,
+            chunk_declarations=500,
             progress=lambda done, total: progress.append((done, total)),
         )
     households = _count(session_factory, Household)

@@ -206,6 +206,23 @@ def test_declarations_and_scores_are_immutable_in_the_database(world: sessionmak
     ):
         with pytest.raises(DBAPIError, match="immutable"), transaction(world) as session:
             session.execute(text(statement))
+    # A score must name a declaration (checked by trigger, see IndexScore), in a batch as alone.
+    for statement in (
+        "INSERT INTO index_score (declaration_id, model, score, calculated_at, calculated_by) "
+        "VALUES (999999, 'm', 9.0, CURRENT_TIMESTAMP, 't')",
+        "INSERT INTO index_score (declaration_id, model, score, calculated_at, calculated_by) "
+        "SELECT id + 1000, 'm', 9.0, CURRENT_TIMESTAMP, 't' FROM declaration",
+    ):
+        with pytest.raises(DBAPIError, match="missing declaration"), transaction(world) as session:
+            session.execute(text(statement))
+    with transaction(world) as session:
+        session.execute(
+            text(
+                "INSERT INTO index_score (declaration_id, model, score, calculated_at, calculated_by) "
+                "SELECT id, 'other', 9.0, CURRENT_TIMESTAMP, 't' FROM declaration"
+            )
+        )
+    assert _count(world, IndexScore) == 2
 
 
 def test_reviewer_corrects_the_index_with_a_reason(world: sessionmaker[Session]) -> None:

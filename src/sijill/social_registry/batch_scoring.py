@@ -1,21 +1,26 @@
 """`sijill score --all`: score every household's current declaration with one model, set-based.
 
-Chunk by chunk of household ids: one query pulls the current declarations not yet scored by the
-model, with their variables as typed columns (JSONB on PostgreSQL, json_extract on SQLite) and the
-household's index before this run; the compiled model scores the chunk; the scores and the
-threshold events are written with COPY. Running it again scores only what is new.
+Chunk by chunk of declaration ids, three plain range queries: the current declarations with their
+variables as typed columns (JSONB `->>` on PostgreSQL, json_extract on SQLite), the scores those
+declarations already have, and the corrections of those scores. Polars finds each household's index
+before this run and what the model has already scored, the compiled model scores the rest, and the
+scores and threshold events are written with COPY. Running it again scores only what is new.
+
+Ranges rather than per-row lookups: a million households cost three range scans, not three
+million index probes (measured on PostgreSQL: 1.3 s of probes per 250,000 households for the
+previous score alone).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import polars as pl
-from sqlalchemy import func, select, text
+from sqlalchemy import Connection, func, select, text
 from sqlalchemy.orm import Session
 
 from sijill.access import audit
@@ -26,10 +31,10 @@ from sijill.scoring.compiled import MILIEU, REGION, SCORE, CompiledModel
 from sijill.scoring.derive import as_model_input
 from sijill.scoring.model import IndexModel
 from sijill.scoring.questionnaire import Question
-from sijill.social_registry.models import Household, IndexScore, ScoreEvent
+from sijill.social_registry.models import Declaration, IndexScore, ScoreEvent
 from sijill.social_registry.scores import thresholds
 
-CHUNK_HOUSEHOLDS = 250_000
+CHUNK_DECLARATIONS = 250_000
 _SQL_TYPES = {"integer": "bigint", "number": "double precision", "boolean": "boolean", "category": "text"}
 _FRAME_TYPES: dict[str, pl.DataType] = {
     "integer": pl.Int64(),
@@ -37,6 +42,8 @@ _FRAME_TYPES: dict[str, pl.DataType] = {
     "boolean": pl.Boolean(),
     "category": pl.String(),
 }
+_SCORES = {"declaration_id": pl.Int64(), "id": pl.Int64(), "model": pl.String(), "score": pl.Float64()}
+_CORRECTIONS = {"index_score_id": pl.Int64(), "id": pl.Int64(), "corrected_score": pl.Float64()}
 
 
 @dataclass
@@ -46,33 +53,95 @@ class ScoreAllReport:
     events: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _Chunk:
+    declarations: pl.DataFrame
+    scores: pl.DataFrame
+    corrections: pl.DataFrame
+
+
 def _variables(model: IndexModel) -> list[Question]:
     names = {t.variable for s in model.submodels.values() for t in s.terms} | {"household_size"}
     return [q for q in model.questionnaire.variables.values() if q.name in names]
 
 
-def _chunk_sql(dialect: str, variables: list[Question], model_ref: str, first: int, last: int) -> str:
-    """Current declarations of households first..last not yet scored by the model (values are ours)."""
+def _declarations_sql(dialect: str, variables: list[Question], first: int, last: int) -> str:
+    """Current declarations (no later version) of active households, ids first..last."""
     if dialect == "postgresql":
-        # One `->>` and a cast per variable: twice as fast as jsonb_to_record, which goes through
-        # a record type for every row.
+        # One `->>` and a cast per variable: twice as fast as jsonb_to_record.
         pulled = ", ".join(f"(f.variables->>'{q.name}')::{_SQL_TYPES[q.kind]}" for q in variables)
     else:
         pulled = ", ".join(f"json_extract(f.variables, '$.{q.name}')" for q in variables)
-    # The latest score of the declaration (any model) and its latest correction: the index the
-    # household has before this run, against which threshold crossings are found.
     return (
-        f"SELECT d.id, d.household_id, h.milieu, substr(h.annex_code, 1, 2), "  # noqa: S608
-        f"coalesce(c.corrected_score, s.score), {pulled} "
-        "FROM (SELECT household_id, max(number) AS number FROM declaration "
-        f"WHERE household_id BETWEEN {int(first)} AND {int(last)} GROUP BY household_id) latest "
-        "JOIN declaration d ON d.household_id = latest.household_id AND d.number = latest.number "
-        "JOIN declaration_form f ON f.declaration_id = d.id JOIN household h ON h.id = d.household_id "
-        "LEFT JOIN index_score s ON s.id = (SELECT max(s2.id) FROM index_score s2 WHERE s2.declaration_id = d.id) "
-        "LEFT JOIN score_correction c ON c.id = "
-        "(SELECT max(c2.id) FROM score_correction c2 WHERE c2.index_score_id = s.id) "
-        f"LEFT JOIN index_score done ON done.declaration_id = d.id AND done.model = '{model_ref}' "
-        "WHERE h.status = 'active' AND done.id IS NULL"
+        f"SELECT d.id, d.household_id, h.milieu, substr(h.annex_code, 1, 2), {pulled} "  # noqa: S608
+        "FROM declaration d JOIN declaration_form f ON f.declaration_id = d.id "
+        "JOIN household h ON h.id = d.household_id "
+        f"WHERE d.id BETWEEN {int(first)} AND {int(last)} AND h.status = 'active' AND NOT EXISTS "
+        "(SELECT 1 FROM declaration n WHERE n.household_id = d.household_id AND n.number > d.number)"
+    )
+
+
+def _scores_sql(first: int, last: int) -> str:
+    return (
+        "SELECT declaration_id, id, model, score FROM index_score "  # noqa: S608
+        f"WHERE declaration_id BETWEEN {int(first)} AND {int(last)}"
+    )
+
+
+def _corrections_sql(first: int, last: int) -> str:
+    return (
+        "SELECT c.index_score_id, c.id, c.corrected_score FROM score_correction c "  # noqa: S608
+        "JOIN index_score s ON s.id = c.index_score_id "
+        f"WHERE s.declaration_id BETWEEN {int(first)} AND {int(last)}"
+    )
+
+
+def _read_chunk(connection: Connection, sqls: tuple[str, str, str], schema: Mapping[str, pl.DataType]) -> _Chunk:
+    return _Chunk(
+        declarations=read_frame(connection, sqls[0], schema),
+        scores=read_frame(connection, sqls[1], _SCORES),
+        corrections=read_frame(connection, sqls[2], _CORRECTIONS),
+    )
+
+
+def _chunks(session: Session, sqls: list[tuple[str, str, str]], schema: dict[str, pl.DataType]) -> Iterator[_Chunk]:
+    """The chunks, in order. On PostgreSQL a second connection reads the next chunk, in the same
+    snapshot as the batch's transaction, while this one scores and writes the current one: the
+    database's two halves of the work then run on both cores instead of taking turns."""
+    if session.get_bind().dialect.name != "postgresql" or len(sqls) < 2:
+        for chunk_sqls in sqls:
+            yield _read_chunk(session.connection(), chunk_sqls, schema)
+        return
+    snapshot = str(session.execute(text("SELECT pg_export_snapshot()")).scalar_one())
+    if not re.fullmatch(r"[0-9A-F-]+", snapshot):
+        raise RuntimeError("unexpected snapshot identifier")
+    engine = session.get_bind().engine
+    with engine.connect() as reader, ThreadPoolExecutor(max_workers=1) as pool:
+        reader.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        reader.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+        pending = pool.submit(_read_chunk, reader, sqls[0], schema)
+        for chunk_sqls in sqls[1:]:
+            chunk = pending.result()
+            pending = pool.submit(_read_chunk, reader, chunk_sqls, schema)
+            yield chunk
+        yield pending.result()
+        reader.rollback()
+
+
+def _to_score(chunk: _Chunk, model_ref: str) -> pl.DataFrame:
+    """Declarations the model has not scored yet, with the household's index before this run
+    (the latest score of the declaration, or its latest correction)."""
+    done = chunk.scores.filter(pl.col("model") == model_ref).select("declaration_id")
+    corrected = chunk.corrections.sort("id").group_by("index_score_id").agg(pl.col("corrected_score").last())
+    previous = (
+        chunk.scores.sort("id")
+        .group_by("declaration_id")
+        .agg(pl.col("id").last(), pl.col("score").last())
+        .join(corrected, left_on="id", right_on="index_score_id", how="left")
+        .select("declaration_id", pl.coalesce("corrected_score", "score").alias("previous"))
+    )
+    return chunk.declarations.join(done, on="declaration_id", how="anti").join(
+        previous, on="declaration_id", how="left"
     )
 
 
@@ -96,30 +165,6 @@ def _events(scored: pl.DataFrame, now: datetime) -> pl.DataFrame:
             )
         )
     return pl.concat(parts)
-
-
-def _chunks(session: Session, sqls: list[str], schema: dict[str, pl.DataType]) -> Iterator[pl.DataFrame]:
-    """The chunks' rows, in order. On PostgreSQL a second connection reads the next chunk, in the
-    same snapshot as the batch's transaction, while this one scores and writes the current one:
-    the database's two halves of the work then run on both cores instead of taking turns."""
-    if session.get_bind().dialect.name != "postgresql" or len(sqls) < 2:
-        for sql in sqls:
-            yield read_frame(session.connection(), sql, schema)
-        return
-    snapshot = str(session.execute(text("SELECT pg_export_snapshot()")).scalar_one())
-    if not re.fullmatch(r"[0-9A-F-]+", snapshot):
-        raise RuntimeError("unexpected snapshot identifier")
-    engine = session.get_bind().engine
-    with engine.connect() as reader, ThreadPoolExecutor(max_workers=1) as pool:
-        reader.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        reader.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
-        pending = pool.submit(read_frame, reader, sqls[0], schema)
-        for sql in sqls[1:]:
-            frame = pending.result()
-            pending = pool.submit(read_frame, reader, sql, schema)
-            yield frame
-        yield pending.result()
-        reader.rollback()
 
 
 def _write_chunk(
@@ -155,7 +200,7 @@ def score_all(
     actor: Actor,
     model: IndexModel,
     progress: Callable[[int, int], None] | None = None,
-    chunk_households: int = CHUNK_HOUSEHOLDS,
+    chunk_declarations: int = CHUNK_DECLARATIONS,
 ) -> ScoreAllReport:
     actor.require(Permission.HOUSEHOLD_WRITE)
     compiled = CompiledModel(model)
@@ -165,23 +210,24 @@ def score_all(
         "household_id": pl.Int64(),
         MILIEU: pl.String(),
         REGION: pl.String(),
-        "previous": pl.Float64(),
         **{q.name: _FRAME_TYPES[q.kind] for q in variables},
     }
-    low, high = session.execute(select(func.min(Household.id), func.max(Household.id))).one()
+    low, high = session.execute(select(func.min(Declaration.id), func.max(Declaration.id))).one()
     report = ScoreAllReport(model=model.ref)
     if low is None:
         return report
     dialect = session.get_bind().dialect.name
-    starts = list(range(low, high + 1, chunk_households))
+    ranges = [(first, min(first + chunk_declarations - 1, high)) for first in range(low, high + 1, chunk_declarations)]
     sqls = [
-        _chunk_sql(dialect, variables, model.ref, first, min(first + chunk_households - 1, high)) for first in starts
+        (_declarations_sql(dialect, variables, first, last), _scores_sql(first, last), _corrections_sql(first, last))
+        for first, last in ranges
     ]
-    for first, frame in zip(starts, _chunks(session, sqls, schema), strict=True):
+    for (_, last), chunk in zip(ranges, _chunks(session, sqls, schema), strict=True):
+        frame = _to_score(chunk, model.ref)
         if frame.height:
             _write_chunk(session, frame, compiled, actor.username, report)
         if progress is not None:
-            progress(min(first + chunk_households - 1, high) - low + 1, high - low + 1)
+            progress(last - low + 1, high - low + 1)
     audit.record(
         session,
         actor,
