@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, cast
 
@@ -107,7 +107,7 @@ def bulk_insert_frame(session: Session, table_name: str, frame: pl.DataFrame) ->
     return bulk_insert(session, clause, frame.to_arrow())
 
 
-def read_frame(connection: Connection, sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+def read_frame(connection: Connection, sql: str, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
     """The rows of a query as a typed frame: COPY ... TO STDOUT on PostgreSQL, a cursor on SQLite.
 
     ``sql`` is built from our own metadata and rule files, never from input; its columns come in
