@@ -42,7 +42,12 @@ _FRAME_TYPES: dict[str, pl.DataType] = {
     "boolean": pl.Boolean(),
     "category": pl.String(),
 }
-_SCORES: dict[str, pl.DataType] = {"declaration_id": pl.Int64(), "id": pl.Int64(), "model": pl.String(), "score": pl.Float64()}
+_SCORES: dict[str, pl.DataType] = {
+    "declaration_id": pl.Int64(),
+    "id": pl.Int64(),
+    "model": pl.String(),
+    "score": pl.Float64(),
+}
 _CORRECTIONS: dict[str, pl.DataType] = {"index_score_id": pl.Int64(), "id": pl.Int64(), "corrected_score": pl.Float64()}
 
 
