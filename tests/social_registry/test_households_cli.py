@@ -52,6 +52,11 @@ def test_declare_show_explain_correct_and_score_all(sqlite_world: str, tmp_path:
     scored = sijill("score", "--all", db_url=sqlite_world)
     assert scored.returncode == 0, scored.stderr
     assert "0 households scored with rsu-index@2026.1" in scored.stdout
+    rounds = sijill("households", "volatility", "--model", "2026.1", db_url=sqlite_world)
+    assert rounds.returncode == 0, rounds.stderr
+    assert "between the last two declarations (rsu-index@2026.1): 0 households" in rounds.stdout
+    models = sijill("households", "volatility", "--model", "2026.1", "--against", "2026.1", db_url=sqlite_world)
+    assert "from rsu-index@2026.1 to rsu-index@2026.1: 1 households, mean |change| 0.0" in models.stdout
 
 
 def test_bad_input_exits_2_in_both_languages(sqlite_world: str, tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ from sijill.scoring.questionnaire import Question
 from sijill.social_registry.models import Declaration, IndexScore, ScoreEvent
 from sijill.social_registry.scores import thresholds
 
-CHUNK_DECLARATIONS = 250_000
+CHUNK_DECLARATIONS = 125_000
 _SQL_TYPES = {"integer": "bigint", "number": "double precision", "boolean": "boolean", "category": "text"}
 _FRAME_TYPES: dict[str, pl.DataType] = {
     "integer": pl.Int64(),
