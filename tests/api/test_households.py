@@ -36,6 +36,8 @@ def test_declare_read_explain_and_correct(client: TestClient, login: Login, fami
     assert client.get(f"/api/households/{number}", headers=agent).json()["number"] == number
     explanation = client.get(f"/api/households/{number}/score/explanation", headers=agent).json()
     assert len(explanation["contributions"]) == 35
+    fridge = next(c for c in explanation["contributions"] if c["variable"] == "fridge")
+    assert fridge["label_fr"] == "Réfrigérateur" and fridge["label_ar"] == "ثلاجة"
     assert explanation["score"] == pytest.approx(body["score"]["calculated"], abs=1e-6)
     correction = {"score": 9.1, "reason": "enquête sur place du 12 mai"}
     refused = client.post(f"/api/households/{number}/score/corrections", json=correction, headers=agent)
@@ -43,6 +45,15 @@ def test_declare_read_explain_and_correct(client: TestClient, login: Login, fami
     corrected = client.post(f"/api/households/{number}/score/corrections", json=correction, headers=login("reviewer"))
     assert corrected.status_code == 201, corrected.text
     assert corrected.json()["effective"] == 9.1 and corrected.json()["calculated"] == body["score"]["calculated"]
+    events = client.get(f"/api/households/{number}/events", headers=agent).json()
+    crossings = [(e["programme"], e["cause"]) for e in events]
+    initial = [(p["programme"], "declaration") for p in body["score"]["programmes"] if p["within"]]
+    assert crossings[: len(initial)] == initial
+    # The correction to 9.1 brings the household within both thresholds: what it newly entered is traced.
+    assert {p for p, cause in crossings if cause == "correction"} == {
+        p["programme"] for p in body["score"]["programmes"] if not p["within"]
+    }
+    assert all(e["notified_at"] is None for e in events)
     history = client.get(f"/api/households/{number}/history", headers=agent).json()
     assert history["scores"][0]["corrections"][0]["reason"] == "enquête sur place du 12 mai"
 

@@ -15,6 +15,7 @@ from sijill.social_registry.schemas import (
     HistoryOut,
     HouseholdIn,
     HouseholdOut,
+    ScoreEventOut,
     ScoreOut,
 )
 
@@ -46,6 +47,12 @@ def declare_update(
 @router.get("/{number}/history")
 def history(number: NumberPath, actor: CurrentActor, session: SessionDep) -> HistoryOut:
     return queries.household_history(session, actor, number)
+
+
+@router.get("/{number}/events")
+def events(number: NumberPath, actor: CurrentActor, session: SessionDep) -> list[ScoreEventOut]:
+    """Every time the household's index crossed a programme threshold, and why."""
+    return queries.household_events(session, actor, number)
 
 
 @router.get("/{number}/score/explanation")

@@ -53,7 +53,7 @@ def explain(number: str) -> None:
     console.print(f"{number}: index {explanation.score:.4f} ({explanation.model})")
     console.print(f"  intercept {explanation.intercept:+.4f}, region {explanation.regional:+.4f}")
     for part in sorted(explanation.contributions, key=lambda c: -abs(c.contribution)):
-        console.print(f"  {part.contribution:+.4f}  {part.term} = {part.value}")
+        console.print(f"  {part.contribution:+.4f}  {part.label_fr} / {part.label_ar}: {part.term} = {part.value}")
 
 
 @households_app.command("correct")

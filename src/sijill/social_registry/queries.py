@@ -17,6 +17,7 @@ from sijill.social_registry.models import (
     Household,
     IndexScore,
     ScoreCorrection,
+    ScoreEvent,
 )
 from sijill.social_registry.schemas import (
     ContributionOut,
@@ -27,6 +28,7 @@ from sijill.social_registry.schemas import (
     HouseholdOut,
     MemberOut,
     ProgrammeStanding,
+    ScoreEventOut,
     ScoreHistoryItem,
     ScoreOut,
 )
@@ -169,9 +171,9 @@ def explain_score(session: Session, actor: Actor, number: str) -> ExplanationOut
         raise NotFoundError("index_score", number)
     form = session.get(DeclarationForm, score.declaration_id)
     assert form is not None
-    explanation = explain_variables(
-        compiled_models()[score.model], household.milieu, household.annex_code, form.variables
-    )
+    compiled = compiled_models()[score.model]
+    questions = compiled.model.questionnaire.variables
+    explanation = explain_variables(compiled, household.milieu, household.annex_code, form.variables)
     audit.record(session, actor, "household.explain", "household", household.number, household.annex_code)
     return ExplanationOut(
         model=score.model,
@@ -179,7 +181,37 @@ def explain_score(session: Session, actor: Actor, number: str) -> ExplanationOut
         intercept=explanation.intercept,
         regional=explanation.regional,
         contributions=[
-            ContributionOut(variable=c.variable, term=c.term, value=c.value, contribution=c.contribution)
+            ContributionOut(
+                variable=c.variable,
+                label_ar=questions[c.variable].label.ar,
+                label_fr=questions[c.variable].label.fr,
+                term=c.term,
+                value=c.value,
+                contribution=c.contribution,
+            )
             for c in explanation.contributions
         ],
     )
+
+
+def household_events(session: Session, actor: Actor, number: str) -> list[ScoreEventOut]:
+    """Every threshold crossing of the household's index, oldest first."""
+    actor.require(Permission.HOUSEHOLD_READ)
+    household = scoped_household(session, actor, number)
+    events = session.execute(
+        select(ScoreEvent).where(ScoreEvent.household_id == household.id).order_by(ScoreEvent.id)
+    ).scalars()
+    audit.record(session, actor, "household.events", "household", household.number, household.annex_code)
+    return [
+        ScoreEventOut(
+            programme=e.programme,
+            threshold=e.threshold,
+            previous_score=e.previous_score,
+            new_score=e.new_score,
+            direction=e.direction,
+            cause=e.cause,
+            created_at=e.created_at,
+            notified_at=e.notified_at,
+        )
+        for e in events
+    ]

@@ -107,6 +107,9 @@ class HouseholdOut(BaseModel):
 
 class ContributionOut(BaseModel):
     variable: str
+    # The question as the form puts it, in Arabic and French, for the person shown the explanation.
+    label_ar: str
+    label_fr: str
     term: str
     value: AnswerValue
     contribution: float
@@ -139,3 +142,16 @@ class HistoryOut(BaseModel):
     number: str
     declarations: list[DeclarationOut]
     scores: list[ScoreHistoryItem]
+
+
+class ScoreEventOut(BaseModel):
+    """The household's index crossed a programme threshold (half-open: at most the threshold is within)."""
+
+    programme: str
+    threshold: float
+    previous_score: float | None
+    new_score: float
+    direction: str
+    cause: str
+    created_at: datetime
+    notified_at: datetime | None
