@@ -6,6 +6,7 @@ import gc
 import io
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, cast
 
 import polars as pl
@@ -105,6 +106,17 @@ def bulk_insert_frame(session: Session, table_name: str, frame: pl.DataFrame) ->
     """``bulk_insert`` into a table known by name only (e.g. a temporary table)."""
     clause = table_clause(table_name, *(column(name) for name in frame.columns))
     return bulk_insert(session, clause, frame.to_arrow())
+
+
+def record_stamp(username: str, now: datetime) -> list[pl.Expr]:
+    """The first version's bookkeeping columns of rows written in bulk: version 1, created = updated."""
+    return [
+        pl.lit(1).alias("version"),
+        pl.lit(username).alias("created_by"),
+        pl.lit(now).alias("created_at"),
+        pl.lit(username).alias("updated_by"),
+        pl.lit(now).alias("updated_at"),
+    ]
 
 
 def read_frame(connection: Connection, sql: str, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:

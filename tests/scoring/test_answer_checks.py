@@ -8,34 +8,11 @@ import polars as pl
 
 from sijill.scoring.answer_checks import answer_problems, invalid_declaration, problems_of_one
 from sijill.scoring.questionnaire import Questionnaire
+from tests.social_registry.support import urban_answers
 
 
 def _urban_answers(**changes: Any) -> dict[str, Any]:
-    answers: dict[str, Any] = {
-        "dwelling_type": "modern_moroccan_house",
-        "rooms": 3,
-        "occupancy": "tenant",
-        "water": "network_in_dwelling",
-        "electricity": "network",
-        "sanitation": "public_sewer",
-        "spend_water": 80,
-        "spend_electricity": 150,
-        "spend_phone": 100,
-        "spend_butane": 100,
-        "fridge": True,
-        "tv": True,
-        "satellite_dish": True,
-        "washing_machine": False,
-        "computer": False,
-        "internet": True,
-        "mobile_phone": True,
-        "car": False,
-        "motorcycle": False,
-        "oven": True,
-        "air_conditioner": False,
-        "declared_size": 2,
-    }
-    return {**answers, **changes}
+    return urban_answers(**{"declared_size": 2, **changes})
 
 
 def _members() -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sijill.access import audit
 from sijill.access.actor import Actor
 from sijill.access.roles import Permission
-from sijill.bulk import bulk_insert, table_of, widen_sqlite_cache
+from sijill.bulk import bulk_insert, record_stamp, table_of, widen_sqlite_cache
 from sijill.bulk_mode import rebuilt_after
 from sijill.ids import reserve_ids
 from sijill.population.batch_candidates import register_size
@@ -45,11 +45,7 @@ def person_frame_from_synth(
         name_key_column("given_name_lat", "given_name_ar").alias("given_key"),
         name_key_column("family_name_lat", "family_name_ar").alias("family_key"),
         name_key_column("father_given_name_lat", "father_given_name_ar").alias("father_key"),
-        pl.lit(1).alias("version"),
-        pl.lit(actor.username).alias("created_by"),
-        pl.lit(now).alias("created_at"),
-        pl.lit(actor.username).alias("updated_by"),
-        pl.lit(now).alias("updated_at"),
+        *record_stamp(actor.username, now),
     )
     return frame.select([c.name for c in table_of(Person).columns])
 

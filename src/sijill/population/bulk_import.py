@@ -33,7 +33,7 @@ from sijill.access import audit
 from sijill.access.actor import Actor
 from sijill.access.roles import Permission
 from sijill.access.scope import in_scope
-from sijill.bulk import bulk_insert, table_of, widen_sqlite_cache
+from sijill.bulk import bulk_insert, record_stamp, table_of, widen_sqlite_cache
 from sijill.bulk_mode import rebuilt_after
 from sijill.db import transaction
 from sijill.errors import SijillError, Text
@@ -251,11 +251,7 @@ def _apply_chunk(
         pl.Series("id", person_ids),
         pl.Series("idcs", idcs, dtype=pl.String),
         pl.lit("active").alias("status"),
-        pl.lit(1).alias("version"),
-        pl.lit(actor.username).alias("created_by"),
-        pl.lit(now).alias("created_at"),
-        pl.lit(actor.username).alias("updated_by"),
-        pl.lit(now).alias("updated_at"),
+        *record_stamp(actor.username, now),
     )
     bulk_insert(
         session,

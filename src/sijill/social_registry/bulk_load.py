@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sijill.access import audit
 from sijill.access.actor import Actor
 from sijill.access.roles import Permission
-from sijill.bulk import bulk_insert, table_of
+from sijill.bulk import bulk_insert, record_stamp, table_of
 from sijill.bulk_mode import rebuilt_after
 from sijill.ids import reserve_ids
 from sijill.scoring.answer_checks import answer_problems
@@ -114,11 +114,7 @@ def load_synthetic_households(
             "milieu",
             "address",
             pl.lit("active").alias("status"),
-            pl.lit(1).alias("version"),
-            pl.lit(actor.username).alias("created_by"),
-            pl.lit(now).alias("created_at"),
-            pl.lit(actor.username).alias("updated_by"),
-            pl.lit(now).alias("updated_at"),
+            *record_stamp(actor.username, now),
         )
         bulk_insert(session, table_of(Household), households.to_arrow())
         members = members.join(features.select(KEY, "household_id", "declaration_id"), on=KEY)

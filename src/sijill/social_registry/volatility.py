@@ -5,6 +5,8 @@ Aggregates only (counts and means), over the households in the actor's territory
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
@@ -18,11 +20,15 @@ from sijill.social_registry.models import Declaration, Household, IndexScore
 from sijill.social_registry.scores import thresholds
 
 
-def _pairs(session: Session, query: object) -> Volatility:
-    rows = session.execute(query).all()  # type: ignore[call-overload]
+def _pairs(session: Session, actor: Actor, query: Any, what: dict[str, str]) -> Volatility:
+    """Volatility of the (before, after) score pairs the query returns, traced in the audit log."""
+    rows = session.execute(query).all()
     before = pl.Series([r[0] for r in rows], dtype=pl.Float64)
     after = pl.Series([r[1] for r in rows], dtype=pl.Float64)
-    return volatility(before, after, list(thresholds()))
+    result = volatility(before, after, list(thresholds()))
+    details = {**what, "households": result.households}
+    audit.record(session, actor, "score.volatility", "index_score", None, actor.scope_code, details)
+    return result
 
 
 def between_models(session: Session, actor: Actor, before: str, after: str) -> Volatility:
@@ -36,17 +42,7 @@ def between_models(session: Session, actor: Actor, before: str, after: str) -> V
         .join(Household, Household.id == Declaration.household_id)
         .where(a.model == before, in_scope(actor, Household.annex_code))
     )
-    result = _pairs(session, query)
-    audit.record(
-        session,
-        actor,
-        "score.volatility",
-        "index_score",
-        None,
-        actor.scope_code,
-        {"before": before, "after": after, "households": result.households},
-    )
-    return result
+    return _pairs(session, actor, query, {"before": before, "after": after})
 
 
 def between_rounds(session: Session, actor: Actor, model: str) -> Volatility:
@@ -69,14 +65,4 @@ def between_rounds(session: Session, actor: Actor, model: str) -> Volatility:
         .join(Household, Household.id == current.household_id)
         .where(in_scope(actor, Household.annex_code))
     )
-    result = _pairs(session, query)
-    audit.record(
-        session,
-        actor,
-        "score.volatility",
-        "index_score",
-        None,
-        actor.scope_code,
-        {"rounds_of": model, "households": result.households},
-    )
-    return result
+    return _pairs(session, actor, query, {"rounds_of": model})
