@@ -72,16 +72,26 @@ def _variables(model: IndexModel) -> list[Question]:
 
 def _declarations_sql(dialect: str, variables: list[Question], first: int, last: int) -> str:
     """Current declarations (no later version) of active households, ids first..last."""
+    ids = f"d.id BETWEEN {int(first)} AND {int(last)}"
     if dialect == "postgresql":
-        # One `->>` and a cast per variable: twice as fast as jsonb_to_record.
+        # One `->>` and a cast per variable: twice as fast as jsonb_to_record. The household and the
+        # latest version are looked up by index, row by row: left to itself the planner hashes both
+        # whole tables for every chunk, in three processes (measured: twice the CPU).
         pulled = ", ".join(f"(f.variables->>'{q.name}')::{_SQL_TYPES[q.kind]}" for q in variables)
-    else:
-        pulled = ", ".join(f"json_extract(f.variables, '$.{q.name}')" for q in variables)
+        return (
+            f"SELECT d.id, d.household_id, h.milieu, substr(h.annex_code, 1, 2), {pulled} "  # noqa: S608
+            "FROM declaration d JOIN declaration_form f ON f.declaration_id = d.id "
+            "CROSS JOIN LATERAL (SELECT milieu, annex_code, status FROM household x "
+            "WHERE x.id = d.household_id OFFSET 0) h "
+            f"WHERE {ids} AND h.status = 'active' "
+            "AND d.number = (SELECT max(n.number) FROM declaration n WHERE n.household_id = d.household_id)"
+        )
+    pulled = ", ".join(f"json_extract(f.variables, '$.{q.name}')" for q in variables)
     return (
         f"SELECT d.id, d.household_id, h.milieu, substr(h.annex_code, 1, 2), {pulled} "  # noqa: S608
         "FROM declaration d JOIN declaration_form f ON f.declaration_id = d.id "
         "JOIN household h ON h.id = d.household_id "
-        f"WHERE d.id BETWEEN {int(first)} AND {int(last)} AND h.status = 'active' AND NOT EXISTS "
+        f"WHERE {ids} AND h.status = 'active' AND NOT EXISTS "
         "(SELECT 1 FROM declaration n WHERE n.household_id = d.household_id AND n.number > d.number)"
     )
 
@@ -124,6 +134,8 @@ def _chunks(session: Session, sqls: list[tuple[str, str, str]], schema: dict[str
     with engine.connect() as reader, ThreadPoolExecutor(max_workers=1) as pool:
         reader.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         reader.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+        # Compiling the 36 casts costs more than it saves on a chunk.
+        reader.exec_driver_sql("SET LOCAL jit = off")
         pending = pool.submit(_read_chunk, reader, sqls[0], schema)
         for chunk_sqls in sqls[1:]:
             chunk = pending.result()
