@@ -81,7 +81,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("household_member", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_household_member_household_id"), ["household_id"], unique=False)
-        batch_op.create_index("ix_household_member_person", ["person_id"], unique=False)
         batch_op.create_index(
             "uq_household_member_active_person",
             ["person_id"],
@@ -260,7 +259,6 @@ def downgrade() -> None:
             sqlite_where=sa.text("valid_to IS NULL"),
             postgresql_where=sa.text("valid_to IS NULL"),
         )
-        batch_op.drop_index("ix_household_member_person")
         batch_op.drop_index(batch_op.f("ix_household_member_household_id"))
 
     op.drop_table("household_member")

@@ -6,9 +6,18 @@ from typing import Any
 
 import polars as pl
 
-from sijill.scoring.answer_checks import answer_problems, invalid_declaration, problems_of_one
+from sijill.scoring.answer_checks import answer_problems, check_form, invalid_declaration
 from sijill.scoring.questionnaire import Questionnaire
 from tests.social_registry.support import urban_answers
+
+
+def problems_of_one(
+    answers: dict[str, Any], members: list[dict[str, Any]], milieu: str, questionnaire: Questionnaire
+) -> list[dict[str, Any]]:
+    problems, variables = check_form(answers, members, milieu, questionnaire)
+    # Variables come back exactly when the form is clean.
+    assert (variables is None) == bool(problems)
+    return problems
 
 
 def _urban_answers(**changes: Any) -> dict[str, Any]:

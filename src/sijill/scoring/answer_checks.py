@@ -201,10 +201,11 @@ def member_problems(members: pl.DataFrame, questionnaire: Questionnaire) -> pl.D
     return pl.concat(parts)
 
 
-def problems_of_one(
+def check_form(
     answers: dict[str, Any], members: list[dict[str, Any]], milieu: str, questionnaire: Questionnaire
-) -> list[dict[str, Any]]:
-    """Every problem of one household's form, as details for `invalid_declaration`."""
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Every problem of one household's form (details for `invalid_declaration`), and, when there is
+    none, its answers with the variables computed from the members: derived once, used for both."""
     from sijill.scoring.derive import features_of_one
 
     asked = {q.name: q for q in questionnaire.answers_for(milieu)} if milieu in MILIEUS else {}
@@ -214,16 +215,17 @@ def problems_of_one(
         asked_of_member = {k: v for k, v in member.items() if k not in ("is_declarant", *REGISTER_MEMBER_FIELDS)}
         found += type_problems(asked_of_member, questionnaire.member_fields, f"members.{index}.")
     if found:
-        return found
+        return found, None
     if members:
         frame = pl.DataFrame(members, infer_schema_length=None).with_row_index(KEY)
         for row in member_problems(frame, questionnaire).iter_rows(named=True):
             found.append({**row, "field": f"members.{row[KEY]}.{row['field']}", KEY: None})
     if found:
         # Variables computed from members that are wrong would only repeat these problems.
-        return [{k: v for k, v in problem.items() if k != KEY} for problem in found]
+        return [{k: v for k, v in problem.items() if k != KEY} for problem in found], None
     features = features_of_one(answers, members, questionnaire) if members else dict(answers)
     frame = pl.DataFrame([{KEY: 0, "milieu": milieu, **features}], infer_schema_length=None)
     for row in answer_problems(frame, questionnaire).iter_rows(named=True):
         found.append({**row, "field": f"answers.{row['field']}", KEY: None})
-    return [{k: v for k, v in problem.items() if k != KEY} for problem in found]
+    problems = [{k: v for k, v in problem.items() if k != KEY} for problem in found]
+    return problems, (None if problems else features)

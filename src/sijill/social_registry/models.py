@@ -90,7 +90,6 @@ Index(
     sqlite_where=text("valid_to IS NULL"),
     postgresql_where=text("valid_to IS NULL"),
 )
-Index("ix_household_member_person", HouseholdMember.person_id)
 
 
 class Declaration(Base):

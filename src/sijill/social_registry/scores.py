@@ -30,7 +30,9 @@ def thresholds() -> tuple[Threshold, ...]:
 
 
 def model_for(day: date) -> IndexModel:
-    return model_in_force(shipped_models(), day)
+    """The model in force on `day`, from the models loaded once per process: reading and checking
+    the rule files takes ~70 ms, which a declaration at the counter must not pay each time."""
+    return model_in_force({ref: c.model for ref, c in compiled_models().items()}, day)
 
 
 def explain_variables(compiled: CompiledModel, milieu: str, annex_code: str, variables: dict[str, Any]) -> Explanation:

@@ -18,8 +18,7 @@ from sijill.access.actor import Actor
 from sijill.access.roles import Permission
 from sijill.access.scope import code_in_scope, in_scope
 from sijill.errors import NotFoundError, SijillError, Text, invalid
-from sijill.scoring.answer_checks import invalid_declaration, problems_of_one
-from sijill.scoring.derive import features_of_one
+from sijill.scoring.answer_checks import check_form, invalid_declaration
 from sijill.social_registry.members import ResolvedMember, resolve_members
 from sijill.social_registry.models import (
     Declaration,
@@ -73,11 +72,11 @@ def _checked(
         {"is_declarant": m.person.idcs == data.declarant_idcs, "sex": m.person.sex, "age": m.age, **m.answers}
         for m in members
     ]
+    variables = None
     if not problems:
-        problems = problems_of_one(dict(data.answers), member_rows, milieu, questionnaire)
-    if problems:
+        problems, variables = check_form(dict(data.answers), member_rows, milieu, questionnaire)
+    if problems or variables is None:
         raise invalid_declaration(problems)
-    variables = features_of_one(dict(data.answers), member_rows, questionnaire)
     return members, variables
 
 
