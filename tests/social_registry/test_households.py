@@ -17,8 +17,17 @@ from sijill.access.roles import Role
 from sijill.db import transaction
 from sijill.errors import ForbiddenError, NotFoundError, SijillError
 from sijill.population.models import Person
+from sijill.scoring.packed import matrix_of, unpack
+from sijill.scoring.questionnaire import shipped_questionnaires
 from sijill.social_registry import queries, service
-from sijill.social_registry.models import Declaration, Household, HouseholdMember, IndexScore, ScoreEvent
+from sijill.social_registry.models import (
+    Declaration,
+    DeclarationForm,
+    Household,
+    HouseholdMember,
+    IndexScore,
+    ScoreEvent,
+)
 from sijill.social_registry.schemas import CorrectionIn, DeclarationUpdateIn, HouseholdIn
 from sijill.social_registry.scores import thresholds
 from sijill.social_registry.volatility import between_rounds
@@ -94,6 +103,21 @@ def test_declared_household_is_scored_and_traced(world: sessionmaker[Session]) -
         actions = session.execute(select(AuditEntry.action)).scalars().all()
     assert events == {t.programme: "entered" for t in thresholds() if score.calculated <= t.at_most}
     assert {"household.declare", "household.read", "household.explain"} <= set(actions)
+
+
+def test_the_form_keeps_its_variables_also_packed_for_national_batches(world: sessionmaker[Session]) -> None:
+    _declare(world, AGENT_A, form(ANNEX_A, FAMILY))
+    with world() as session:
+        saved = session.execute(select(DeclarationForm)).scalar_one()
+        questionnaire = session.execute(select(Declaration.questionnaire)).scalar_one()
+    layout = shipped_questionnaires()[questionnaire]
+    assert saved.packed_variables is not None
+    unpacked = unpack(matrix_of(saved.packed_variables, 1, layout), layout, set(layout.variables)).row(0, named=True)
+    # Urban: every variable asked in town is there, the rural-only ones are empty.
+    assert unpacked == {name: saved.variables.get(name) for name in layout.variables}
+    assert {n for n, v in unpacked.items() if v is None} == {
+        q.name for q in layout.variables.values() if "urban" not in q.milieus
+    }
 
 
 def test_every_problem_of_the_form_is_listed_and_nothing_is_written(world: sessionmaker[Session]) -> None:

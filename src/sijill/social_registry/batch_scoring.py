@@ -1,8 +1,8 @@
 """`sijill score --all`: score every household's current declaration with one model, set-based.
 
 Chunk by chunk of declaration ids, three plain range queries: the current declarations with their
-variables as typed columns (JSONB `->>` on PostgreSQL, json_extract on SQLite), the scores those
-declarations already have, and the corrections of those scores. Polars finds each household's index
+variables (`current_forms`: packed vectors, read in binary), the scores those declarations already
+have, and the corrections of those scores. Polars finds each household's index
 before this run and what the model has already scored, the compiled model scores the rest, and the
 scores and threshold events are written with COPY. Running it again scores only what is new.
 
@@ -14,7 +14,7 @@ previous score alone).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,21 +27,14 @@ from sijill.access import audit
 from sijill.access.actor import Actor
 from sijill.access.roles import Permission
 from sijill.bulk import bulk_insert, read_frame, table_of
-from sijill.scoring.compiled import MILIEU, REGION, SCORE, CompiledModel
-from sijill.scoring.derive import as_model_input
+from sijill.scoring.compiled import REGION, SCORE, CompiledModel
 from sijill.scoring.model import IndexModel
-from sijill.scoring.questionnaire import Question
+from sijill.scoring.questionnaire import Question, Questionnaire
+from sijill.social_registry.current_forms import current_declarations, read_current
 from sijill.social_registry.models import Declaration, IndexScore, ScoreEvent
 from sijill.social_registry.scores import thresholds
 
 CHUNK_DECLARATIONS = 125_000
-_SQL_TYPES = {"integer": "bigint", "number": "double precision", "boolean": "boolean", "category": "text"}
-_FRAME_TYPES: dict[str, pl.DataType] = {
-    "integer": pl.Int64(),
-    "number": pl.Float64(),
-    "boolean": pl.Boolean(),
-    "category": pl.String(),
-}
 _SCORES: dict[str, pl.DataType] = {
     "declaration_id": pl.Int64(),
     "id": pl.Int64(),
@@ -70,32 +63,6 @@ def _variables(model: IndexModel) -> list[Question]:
     return [q for q in model.questionnaire.variables.values() if q.name in names]
 
 
-def _declarations_sql(dialect: str, variables: list[Question], first: int, last: int) -> str:
-    """Current declarations (no later version) of active households, ids first..last."""
-    ids = f"d.id BETWEEN {int(first)} AND {int(last)}"
-    if dialect == "postgresql":
-        # One `->>` and a cast per variable: twice as fast as jsonb_to_record. The household and the
-        # latest version are looked up by index, row by row: left to itself the planner hashes both
-        # whole tables for every chunk, in three processes (measured: twice the CPU).
-        pulled = ", ".join(f"(f.variables->>'{q.name}')::{_SQL_TYPES[q.kind]}" for q in variables)
-        return (
-            f"SELECT d.id, d.household_id, h.milieu, substr(h.annex_code, 1, 2), {pulled} "  # noqa: S608
-            "FROM declaration d JOIN declaration_form f ON f.declaration_id = d.id "
-            "CROSS JOIN LATERAL (SELECT milieu, annex_code, status FROM household x "
-            "WHERE x.id = d.household_id OFFSET 0) h "
-            f"WHERE {ids} AND h.status = 'active' "
-            "AND d.number = (SELECT max(n.number) FROM declaration n WHERE n.household_id = d.household_id)"
-        )
-    pulled = ", ".join(f"json_extract(f.variables, '$.{q.name}')" for q in variables)
-    return (
-        f"SELECT d.id, d.household_id, h.milieu, substr(h.annex_code, 1, 2), {pulled} "  # noqa: S608
-        "FROM declaration d JOIN declaration_form f ON f.declaration_id = d.id "
-        "JOIN household h ON h.id = d.household_id "
-        f"WHERE {ids} AND h.status = 'active' AND NOT EXISTS "
-        "(SELECT 1 FROM declaration n WHERE n.household_id = d.household_id AND n.number > d.number)"
-    )
-
-
 def _scores_sql(first: int, last: int) -> str:
     return (
         "SELECT declaration_id, id, model, score FROM index_score "  # noqa: S608
@@ -111,21 +78,34 @@ def _corrections_sql(first: int, last: int) -> str:
     )
 
 
-def _read_chunk(connection: Connection, sqls: tuple[str, str, str], schema: Mapping[str, pl.DataType]) -> _Chunk:
+@dataclass(frozen=True)
+class _Reading:
+    """What a chunk's queries need to know of the model."""
+
+    questionnaire: Questionnaire
+    variables: list[Question]
+    regions: list[str]
+
+
+def _read_chunk(connection: Connection, reading: _Reading, current: pl.DataFrame, first: int, last: int) -> _Chunk:
     return _Chunk(
-        declarations=read_frame(connection, sqls[0], schema),
-        scores=read_frame(connection, sqls[1], _SCORES),
-        corrections=read_frame(connection, sqls[2], _CORRECTIONS),
+        declarations=read_current(connection, current, reading.questionnaire, reading.variables, first, last),
+        scores=read_frame(connection, _scores_sql(first, last), _SCORES),
+        corrections=read_frame(connection, _corrections_sql(first, last), _CORRECTIONS),
     )
 
 
-def _chunks(session: Session, sqls: list[tuple[str, str, str]], schema: dict[str, pl.DataType]) -> Iterator[_Chunk]:
-    """The chunks, in order. On PostgreSQL a second connection reads the next chunk, in the same
-    snapshot as the batch's transaction, while this one scores and writes the current one: the
-    database's two halves of the work then run on both cores instead of taking turns."""
-    if session.get_bind().dialect.name != "postgresql" or len(sqls) < 2:
-        for chunk_sqls in sqls:
-            yield _read_chunk(session.connection(), chunk_sqls, schema)
+def _prepared(
+    session: Session, reading: _Reading, ranges: list[tuple[int, int]], prepare: Callable[[_Chunk], _Scored]
+) -> Iterator[_Scored]:
+    """The chunks read and scored, in order. On PostgreSQL a second connection reads and a second
+    thread scores the next chunk, in the same snapshot as the batch's transaction, while this one
+    writes the current one: the database's reads and writes then run on both cores instead of
+    taking turns, and the writer's connection is never idle while Python scores."""
+    if session.get_bind().dialect.name != "postgresql" or len(ranges) < 2:
+        current = current_declarations(session.connection(), reading.regions)
+        for first, last in ranges:
+            yield prepare(_read_chunk(session.connection(), reading, current, first, last))
         return
     snapshot = str(session.execute(text("SELECT pg_export_snapshot()")).scalar_one())
     if not re.fullmatch(r"[0-9A-F-]+", snapshot):
@@ -134,13 +114,18 @@ def _chunks(session: Session, sqls: list[tuple[str, str, str]], schema: dict[str
     with engine.connect() as reader, ThreadPoolExecutor(max_workers=1) as pool:
         reader.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         reader.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
-        # Compiling the 36 casts costs more than it saves on a chunk.
+        # Compiling the expressions costs more than it saves on a chunk.
         reader.exec_driver_sql("SET LOCAL jit = off")
-        pending = pool.submit(_read_chunk, reader, sqls[0], schema)
-        for chunk_sqls in sqls[1:]:
-            chunk = pending.result()
-            pending = pool.submit(_read_chunk, reader, chunk_sqls, schema)
-            yield chunk
+        current = current_declarations(reader, reading.regions)
+
+        def read_and_score(first: int, last: int) -> _Scored:
+            return prepare(_read_chunk(reader, reading, current, first, last))
+
+        pending = pool.submit(read_and_score, *ranges[0])
+        for first, last in ranges[1:]:
+            ready = pending.result()
+            pending = pool.submit(read_and_score, first, last)
+            yield ready
         yield pending.result()
         reader.rollback()
 
@@ -184,10 +169,15 @@ def _events(scored: pl.DataFrame, now: datetime) -> pl.DataFrame:
     return pl.concat(parts)
 
 
-def _write_chunk(
-    session: Session, frame: pl.DataFrame, compiled: CompiledModel, by: str, report: ScoreAllReport
-) -> None:
-    typed = as_model_input(frame, compiled.model.questionnaire).with_columns(pl.col(REGION).cast(compiled.region_dtype))
+@dataclass(frozen=True)
+class _Scored:
+    scores: pl.DataFrame
+    events: pl.DataFrame
+
+
+def _score_chunk(chunk: _Chunk, compiled: CompiledModel, by: str) -> _Scored:
+    frame = _to_score(chunk, compiled.model.ref)
+    typed = frame.with_columns(pl.col(REGION).cast(compiled.region_dtype))
     now = datetime.now(UTC)
     scored = (
         frame.select("declaration_id", "household_id", "previous")
@@ -202,13 +192,16 @@ def _write_chunk(
         pl.lit(now).alias("calculated_at"),
         pl.lit(by).alias("calculated_by"),
     )
-    bulk_insert(session, table_of(IndexScore), rows.to_arrow())
-    events = _events(scored, now)
-    if events.height:
-        bulk_insert(session, table_of(ScoreEvent), events.to_arrow())
-        for programme, count in events.get_column("programme").value_counts().iter_rows():
+    return _Scored(scores=rows, events=_events(scored, now))
+
+
+def _write_chunk(session: Session, scored: _Scored, report: ScoreAllReport) -> None:
+    bulk_insert(session, table_of(IndexScore), scored.scores.to_arrow())
+    if scored.events.height:
+        bulk_insert(session, table_of(ScoreEvent), scored.events.to_arrow())
+        for programme, count in scored.events.get_column("programme").value_counts().iter_rows():
             report.events[programme] = report.events.get(programme, 0) + count
-    report.scored += scored.height
+    report.scored += scored.scores.height
 
 
 def score_all(
@@ -221,28 +214,15 @@ def score_all(
 ) -> ScoreAllReport:
     actor.require(Permission.HOUSEHOLD_WRITE)
     compiled = CompiledModel(model)
-    variables = _variables(model)
-    schema: dict[str, pl.DataType] = {
-        "declaration_id": pl.Int64(),
-        "household_id": pl.Int64(),
-        MILIEU: pl.String(),
-        REGION: pl.String(),
-        **{q.name: _FRAME_TYPES[q.kind] for q in variables},
-    }
+    reading = _Reading(model.questionnaire, _variables(model), list(compiled.region_dtype.categories))
     low, high = session.execute(select(func.min(Declaration.id), func.max(Declaration.id))).one()
     report = ScoreAllReport(model=model.ref)
     if low is None:
         return report
-    dialect = session.get_bind().dialect.name
     ranges = [(first, min(first + chunk_declarations - 1, high)) for first in range(low, high + 1, chunk_declarations)]
-    sqls = [
-        (_declarations_sql(dialect, variables, first, last), _scores_sql(first, last), _corrections_sql(first, last))
-        for first, last in ranges
-    ]
-    for (_, last), chunk in zip(ranges, _chunks(session, sqls, schema), strict=True):
-        frame = _to_score(chunk, model.ref)
-        if frame.height:
-            _write_chunk(session, frame, compiled, actor.username, report)
+    chunks = _prepared(session, reading, ranges, lambda chunk: _score_chunk(chunk, compiled, actor.username))
+    for (_, last), scored in zip(ranges, chunks, strict=True):
+        _write_chunk(session, scored, report)
         if progress is not None:
             progress(last - low + 1, high - low + 1)
     audit.record(

@@ -27,6 +27,7 @@ from sijill.scoring.answer_checks import answer_problems
 from sijill.scoring.compiled import REGION, SCORE
 from sijill.scoring.derive import KEY, as_model_input, derive_features
 from sijill.scoring.model import IndexModel
+from sijill.scoring.packed import pack
 from sijill.scoring.questionnaire import MILIEUS
 from sijill.scoring.survey import synth_frames
 from sijill.social_registry.members import ADULT_AGE
@@ -147,6 +148,7 @@ def load_synthetic_households(
             pl.col("declaration_id"),
             _json(features, asked).alias("answers"),
             _json(features, variables).alias("variables"),
+            pack(features, questionnaire),
         )
         bulk_insert(session, table_of(DeclarationForm), forms.to_arrow())
         declared_members = members.select(

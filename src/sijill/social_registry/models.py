@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     UniqueConstraint,
@@ -124,6 +125,9 @@ class DeclarationForm(Base):
     # The answers as given, and with the variables computed from the members (what models read).
     answers: Mapped[dict[str, Any]] = mapped_column(Document)
     variables: Mapped[dict[str, Any]] = mapped_column(Document)
+    # The same variables as one vector in the questionnaire's layout, for national batches
+    # (sijill.scoring.packed); empty on forms written before it existed.
+    packed_variables: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class DeclarationMember(Base):

@@ -19,6 +19,7 @@ from sijill.access.roles import Permission
 from sijill.access.scope import code_in_scope, in_scope
 from sijill.errors import NotFoundError, SijillError, Text, invalid
 from sijill.scoring.answer_checks import check_form, invalid_declaration
+from sijill.scoring.packed import pack_one
 from sijill.social_registry.members import ResolvedMember, resolve_members
 from sijill.social_registry.models import (
     Declaration,
@@ -107,19 +108,27 @@ def _write_declaration(
     variables: dict[str, Any],
 ) -> Declaration:
     declarant = next(m for m in members if m.person.idcs == data.declarant_idcs)
+    questionnaire = model_for(day).questionnaire
     declaration = Declaration(
         household_id=household.id,
         number=number,
         declared_on=day,
         declarant_person_id=declarant.person.id,
         channel=data.channel,
-        questionnaire=model_for(day).questionnaire.ref,
+        questionnaire=questionnaire.ref,
         declared_by=actor.username,
         recorded_at=datetime.now(UTC),
     )
     session.add(declaration)
     session.flush()
-    session.add(DeclarationForm(declaration_id=declaration.id, answers=dict(data.answers), variables=variables))
+    session.add(
+        DeclarationForm(
+            declaration_id=declaration.id,
+            answers=dict(data.answers),
+            variables=variables,
+            packed_variables=pack_one(variables, household.milieu, questionnaire),
+        )
+    )
     session.add_all(
         DeclarationMember(declaration_id=declaration.id, person_id=m.person.id, age=m.age, **m.answers) for m in members
     )
