@@ -324,3 +324,18 @@ def test_two_agents_declaring_the_same_person_at_once_make_one_household(
         ).scalar_one()
     assert memberships == 1
     assert _count(world, Household) == 1
+
+
+def test_marital_status_is_kept_with_the_member_and_checked(world: sessionmaker[Session]) -> None:
+    widow_family = [
+        member("1100000002", "head", occupation="homemaker", marital_status="widowed"),
+        member("1100000003", "child", in_school=True, occupation=None),
+    ]
+    with pytest.raises(SijillError) as caught:
+        _declare(world, AGENT_A, form(ANNEX_A, [{**widow_family[0], "marital_status": "engaged"}, widow_family[1]]))
+    assert {(p["field"], p["value"]) for p in caught.value.details} == {("members.0.marital_status", "engaged")}
+    assert _count(world, Household) == 0
+    number = _declare(world, AGENT_A, form(ANNEX_A, widow_family))
+    with transaction(world) as session:
+        read = queries.read_household(session, AGENT_A, number)
+    assert {m.idcs: m.marital_status for m in read.declaration.members} == {"1100000002": "widowed", "1100000003": None}

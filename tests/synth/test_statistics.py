@@ -79,3 +79,20 @@ def test_duplicate_rate_and_distortions(demo: Output) -> None:
     assert set(dups["distortion"].unique().to_list()) == {
         "typo", "transliteration", "swapped_name_order", "date_error", "combination"
     }  # fmt: skip
+
+
+def test_marital_status_follows_the_household(national: Output) -> None:
+    members = _members(national)
+    spouses = members.filter(pl.col("relationship") == "spouse").select("household_id").unique()
+    couples = members.join(spouses, on="household_id")
+    in_couple = couples.filter(pl.col("relationship").is_in(["head", "spouse"]))
+    assert (in_couple["marital_status"] == "married").all()
+    # Asked from 15 (one year of slack: presumed birth dates move an age across the line).
+    assert members.filter(pl.col("age") < 14)["marital_status"].null_count() == (members["age"] < 14).sum()
+    assert members.filter(pl.col("age") >= 16)["marital_status"].null_count() == 0
+    lone_women = members.join(spouses, on="household_id", how="anti").filter(
+        (pl.col("relationship") == "head") & (pl.col("sex") == "F") & (pl.col("age") >= 50)
+    )
+    # Most women over 50 heading a household alone are widows: DAAM's public.
+    assert num((lone_women["marital_status"] == "widowed").mean()) == pytest.approx(0.72, abs=0.08)
+    assert lone_women.height > 100

@@ -50,6 +50,7 @@ def synth_frames(synth_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
             "in_school",
             "occupation",
             "disability",
+            "marital_status",
         )
         .collect()
     )

@@ -160,6 +160,7 @@ def load_synthetic_households(
             "in_school",
             "occupation",
             "disability",
+            "marital_status",
         )
         bulk_insert(session, table_of(DeclarationMember), declared_members.to_arrow())
         compiled = compiled_models()[model.ref]

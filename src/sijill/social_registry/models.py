@@ -143,6 +143,7 @@ class DeclarationMember(Base):
     in_school: Mapped[bool] = mapped_column(Boolean)
     occupation: Mapped[str | None] = mapped_column(String(20))
     disability: Mapped[bool] = mapped_column(Boolean)
+    marital_status: Mapped[str | None] = mapped_column(String(10))
 
 
 class IndexScore(Base):

@@ -70,6 +70,7 @@ def _declaration_out(session: Session, declaration: Declaration) -> DeclarationO
                 in_school=m.in_school,
                 occupation=m.occupation,
                 disability=m.disability,
+                marital_status=m.marital_status,
             )
             for m, idcs in rows
         ],

@@ -22,6 +22,7 @@ class MemberIn(BaseModel):
     in_school: bool
     occupation: str | None = Field(default=None, max_length=32)
     disability: bool = False
+    marital_status: str | None = Field(default=None, max_length=16)
 
 
 class DeclarationIn(BaseModel):
@@ -62,6 +63,7 @@ class MemberOut(BaseModel):
     in_school: bool
     occupation: str | None
     disability: bool
+    marital_status: str | None
 
 
 class ProgrammeStanding(BaseModel):

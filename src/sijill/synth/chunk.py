@@ -13,6 +13,7 @@ from sijill.synth.attributes import draw_attributes
 from sijill.synth.duplicates import make_duplicates
 from sijill.synth.households import draw_households
 from sijill.synth.identity import draw_identity
+from sijill.synth.marital import draw_marital_status
 from sijill.synth.persons import HEAD, build_people
 from sijill.synth.registries import ChunkPersons, Counters, build_registries
 from sijill.synth.render import render_households, render_persons
@@ -67,7 +68,8 @@ def build_chunk(seed: int, index: int, plan: TerritoryPlan, state: RunState) -> 
     state.next_household_id += n_hh
     state.next_record_id += n
 
-    rendered = render_persons(rng(Stream.NAMES), plan, hh, people, attrs, ident, record_ids, household_ids)
+    marital = draw_marital_status(rng(Stream.MARITAL), people)
+    rendered = render_persons(rng(Stream.NAMES), plan, hh, people, attrs, ident, record_ids, household_ids, marital)
     cp = ChunkPersons(people, attrs, ident, hh, record_ids, household_ids, rendered.table.column("cin")
                       .combine_chunks())  # fmt: skip
     regs = build_registries(rng(Stream.REGISTRIES), cp, state.registries)

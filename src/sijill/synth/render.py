@@ -12,6 +12,7 @@ from sijill.synth.attributes import EDUCATION, NATIONALITIES, OCCUPATIONS, Attri
 from sijill.synth.columns import date_array, labels
 from sijill.synth.households import Households
 from sijill.synth.identity import Identity, cin_strings, phone_strings
+from sijill.synth.marital import MARITAL_STATUSES
 from sijill.synth.names import names
 from sijill.synth.persons import RELATIONSHIPS, People
 from sijill.synth.rng import IntArray
@@ -39,7 +40,7 @@ class Rendered:
 
 def render_persons(
     rng: np.random.Generator, plan: TerritoryPlan, hh: Households, people: People, attrs: Attributes,
-    ident: Identity, record_ids: IntArray, household_ids: IntArray,
+    ident: Identity, record_ids: IntArray, household_ids: IntArray, marital: IntArray,
 ) -> Rendered:  # fmt: skip
     nm = names()
     style = ident.registered_by
@@ -86,6 +87,7 @@ def render_persons(
         "in_school": pa.array(attrs.in_school),
         "occupation": labels(OCCUPATIONS, attrs.occupation),
         "disability": pa.array(attrs.disability),
+        "marital_status": labels(MARITAL_STATUSES, marital),
     }
     return Rendered(pa.table(columns, schema=PERSONS), gv, fv)
 

@@ -29,6 +29,7 @@ class Stream(IntEnum):
     DUPLICATES = 10
     AGENT_ERRORS = 11
     ADDRESSES = 12
+    MARITAL = 13
 
 
 def chunk_rng(seed: int, chunk_index: int, stream: Stream) -> np.random.Generator:

@@ -27,7 +27,7 @@ PERSONS = pa.schema(
      ("mother_given_name_ar", S), ("mother_given_name_lat", S),
      ("birth_place_code", S), ("nationality", S), ("cin", S), ("phone", S), ("annex_code", S),
      ("registered_by", S), ("registered_on", D), ("death_date", D), ("education", S),
-     ("in_school", pa.bool_()), ("occupation", S), ("disability", pa.bool_())]
+     ("in_school", pa.bool_()), ("occupation", S), ("disability", pa.bool_()), ("marital_status", S)]
 )  # fmt: skip
 
 GOODS = ("fridge", "tv", "satellite_dish", "washing_machine", "computer", "internet", "mobile_phone",
