@@ -2,8 +2,16 @@
 
 from sijill.access import models as access_models
 from sijill.db import Base
+from sijill.linkage import models as linkage_models
 from sijill.population import models as population_models
 from sijill.social_registry import models as social_registry_models
 from sijill.territory import models as territory_models
 
-__all__ = ["Base", "access_models", "population_models", "social_registry_models", "territory_models"]
+__all__ = [
+    "Base",
+    "access_models",
+    "linkage_models",
+    "population_models",
+    "social_registry_models",
+    "territory_models",
+]

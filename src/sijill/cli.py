@@ -15,6 +15,7 @@ from sijill.cli_support import console, engine_from_settings, err_console
 from sijill.config import SettingsError, get_settings
 from sijill.db import DatabaseNotMigratedError
 from sijill.errors import SijillError
+from sijill.linkage.cli import registries_app
 from sijill.population.cli import persons_app
 from sijill.scoring.cli import model_app
 from sijill.social_registry.cli import households_app, score_command
@@ -33,6 +34,7 @@ app.add_typer(territory_app, name="territory")
 app.add_typer(persons_app, name="persons")
 app.add_typer(model_app, name="model")
 app.add_typer(households_app, name="households")
+app.add_typer(registries_app, name="registries")
 app.command("score")(score_command)
 
 

@@ -6,6 +6,7 @@ import getpass
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 
 from rich.console import Console
 from sqlalchemy import Engine
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from sijill.access.actor import Actor
 from sijill.config import get_settings
 from sijill.db import make_engine, make_sessionmaker, require_migrated, transaction
+from sijill.errors import Text, invalid
 
 # Piped output (files, scripts, tests) is not cut to 80 columns: tables and identifiers stay whole.
 console = Console(width=None if sys.stdout.isatty() else 200)
@@ -40,3 +42,16 @@ def cli_transaction(check_migrated: bool = True) -> Iterator[Session]:
             yield session
     finally:
         engine.dispose()
+
+
+def date_option(name: str, value: str) -> date:
+    """A YYYY-MM-DD option, or the bilingual error a user gets (exit 2)."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise invalid(
+            name,
+            value,
+            Text("تاريخ بصيغة YYYY-MM-DD", "date au format AAAA-MM-JJ", "a YYYY-MM-DD date"),
+            Text("مثال: 2026-01-01", "exemple : 2026-01-01", "e.g. 2026-01-01"),
+        ) from None

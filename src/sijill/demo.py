@@ -18,6 +18,7 @@ from sijill.access.roles import Role
 from sijill.access.schemas import UserIn
 from sijill.cli_support import cli_actor, cli_transaction, console
 from sijill.errors import SijillError, Text
+from sijill.linkage.registries import REGISTRIES, import_registry
 from sijill.population.bulk import load_synthetic_persons
 from sijill.population.models import Person
 from sijill.scoring.model import model_in_force, shipped_models
@@ -72,6 +73,10 @@ def load_demo(*, session: Session, actor: Actor, out: Path, province: str) -> li
         person_ids=person_ids,
         model=model_in_force(shipped_models(), date.today()),
     )
+    for registry in REGISTRIES:
+        import_registry(
+            session=session, actor=actor, registry=registry, path=out / "registries" / f"{registry}.parquet"
+        )
     annexes = units.filter(pl.col("level") == "annex").sort("code")["code"].to_list()
     accounts = demo_accounts(province, province.split(".")[0], annexes)
     for account in accounts:

@@ -18,12 +18,14 @@ def add_person(
     sex: str = "F",
     born: date = date(1980, 5, 17),
     death_date: date | None = None,
+    cin: str | None = None,
 ) -> Person:
     now = datetime.now(UTC)
     session.add(IssuedIdcs(number=idcs, issued_at=now, issued_by="test"))
     session.flush()
     person = Person(
         idcs=idcs,
+        cin=cin,
         given_name_lat="Test",
         family_name_lat="Person",
         sex=sex,

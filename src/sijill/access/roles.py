@@ -33,6 +33,9 @@ class Permission(StrEnum):
     HOUSEHOLD_READ = "household:read"
     HOUSEHOLD_WRITE = "household:write"
     SCORE_CORRECT = "score:correct"
+    REGISTRY_IMPORT = "registry:import"
+    ELIGIBILITY_READ = "eligibility:read"
+    ELIGIBILITY_RUN = "eligibility:run"
 
 
 _ALL = frozenset(Permission)
@@ -45,6 +48,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.TERRITORY_READ,
             Permission.HOUSEHOLD_READ,
             Permission.HOUSEHOLD_WRITE,
+            Permission.ELIGIBILITY_READ,
         }
     ),
     # A reviewer, not the agent who took the form, may correct an index (with a reason, audited).
@@ -55,22 +59,47 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.TERRITORY_READ,
             Permission.HOUSEHOLD_READ,
             Permission.SCORE_CORRECT,
+            Permission.ELIGIBILITY_READ,
         }
     ),
     Role.SUPERVISOR_PROVINCE: frozenset(
-        {Permission.PERSON_READ, Permission.TERRITORY_READ, Permission.REPORT_READ, Permission.HOUSEHOLD_READ}
+        {
+            Permission.PERSON_READ,
+            Permission.TERRITORY_READ,
+            Permission.REPORT_READ,
+            Permission.HOUSEHOLD_READ,
+            Permission.ELIGIBILITY_READ,
+        }
     ),
     Role.SUPERVISOR_REGION: frozenset(
-        {Permission.PERSON_READ, Permission.TERRITORY_READ, Permission.REPORT_READ, Permission.HOUSEHOLD_READ}
+        {
+            Permission.PERSON_READ,
+            Permission.TERRITORY_READ,
+            Permission.REPORT_READ,
+            Permission.HOUSEHOLD_READ,
+            Permission.ELIGIBILITY_READ,
+        }
     ),
     Role.SUPERVISOR_NATIONAL: frozenset(
-        {Permission.PERSON_READ, Permission.TERRITORY_READ, Permission.REPORT_READ, Permission.HOUSEHOLD_READ}
+        {
+            Permission.PERSON_READ,
+            Permission.TERRITORY_READ,
+            Permission.REPORT_READ,
+            Permission.HOUSEHOLD_READ,
+            Permission.ELIGIBILITY_READ,
+        }
     ),
     Role.PROGRAMME_OPERATOR: frozenset({Permission.TERRITORY_READ, Permission.OPERATOR_DECIDE}),
     # Analysts work on aggregates and simulations, not on named people.
     Role.POLICY_ANALYST: frozenset({Permission.TERRITORY_READ, Permission.REPORT_READ, Permission.SIMULATE}),
     Role.AUDITOR: frozenset(
-        {Permission.AUDIT_READ, Permission.TERRITORY_READ, Permission.PERSON_READ, Permission.HOUSEHOLD_READ}
+        {
+            Permission.AUDIT_READ,
+            Permission.TERRITORY_READ,
+            Permission.PERSON_READ,
+            Permission.HOUSEHOLD_READ,
+            Permission.ELIGIBILITY_READ,
+        }
     ),
     Role.ADMIN: _ALL - {Permission.OPERATOR_DECIDE},
 }

@@ -101,14 +101,23 @@ def _mobile_prefix_validity() -> dict[str, bool]:
     }
 
 
+def compact_cin(value: pl.Expr) -> pl.Expr:
+    """``"ab 123456"`` -> ``"AB123456"``, as ``validation.normalize_cin`` does for one value."""
+    cin = value.str.replace_all(CIN_SEPARATORS, "")
+    return pl.when(_matches(cin, ASCII_ALNUM)).then(cin.str.to_uppercase()).otherwise(cin)
+
+
+def cin_is_valid(value: pl.Expr) -> pl.Expr:
+    return _matches(value, CIN_PATTERN)
+
+
 def _derived(work: pl.DataFrame) -> pl.DataFrame:
     """Usable values and parsed forms, the columns the rules below read."""
     work = work.with_columns(*(_usable(name).alias(f"_ok_{name}") for name in FIELDS))
-    cin = pl.col("_ok_cin").str.replace_all(CIN_SEPARATORS, "")
     year_ok = _matches(pl.col("_ok_birth_year"), YEAR_PATTERN)
     date_ok = _matches(pl.col("_ok_birth_date"), DATE_PATTERN)
     work = work.with_columns(
-        pl.when(_matches(cin, ASCII_ALNUM)).then(cin.str.to_uppercase()).otherwise(cin).alias("_cin"),
+        compact_cin(pl.col("_ok_cin")).alias("_cin"),
         pl.when(year_ok).then(pl.col("_ok_birth_year").cast(pl.Int64, strict=False)).alias("_year"),
         pl.when(date_ok).then(pl.col("_ok_birth_date").str.to_date("%Y-%m-%d", strict=False)).alias("_date"),
         _upper_or_same("_ok_sex", SEXES).alias("_sex"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +10,7 @@ import typer
 import yaml
 from rich.table import Table
 
-from sijill.cli_support import console
+from sijill.cli_support import console, date_option
 from sijill.scoring.calibrate import calibrate
 from sijill.scoring.compiled import REGION, CompiledModel
 from sijill.scoring.derive import as_model_input
@@ -76,7 +75,7 @@ def calibrate_model(
     """Fit urban and rural coefficients on a survey and write a new model file."""
     from sijill.rules_files import read_rule_file
 
-    start = _date_option("effective-from", effective_from)
+    start = date_option("effective-from", effective_from)
     model_spec = parse_model(read_rule_file(spec), shipped_questionnaires(), coefficients=False)
     survey = read_survey(survey_path)
     document, fits = calibrate(survey, model_spec, version=version, effective_from=start, source=source)
@@ -87,20 +86,6 @@ def calibrate_model(
         empty = f"; no data for {', '.join(fit.empty_categories)}" if fit.empty_categories else ""
         console.print(f"{fit.milieu}: {fit.households} households, R² {fit.r_squared}{empty}")
     console.print(f"model written to {out}")
-
-
-def _date_option(name: str, value: str) -> date:
-    from sijill.errors import Text, invalid
-
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise invalid(
-            name,
-            value,
-            Text("تاريخ بصيغة YYYY-MM-DD", "date au format AAAA-MM-JJ", "a YYYY-MM-DD date"),
-            Text("مثال: 2026-01-01", "exemple : 2026-01-01", "e.g. 2026-01-01"),
-        ) from None
 
 
 def score_survey(model: IndexModel, survey: pl.DataFrame) -> pl.Series:

@@ -1,0 +1,74 @@
+"""Other administrative registries' records, and their links to register persons."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, SmallInteger, String, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sijill.db import Base
+
+Document = JSON().with_variant(JSONB(), "postgresql")
+
+
+class RegistryImport(Base):
+    """One extract of another registry, as received: it replaces that registry's previous one."""
+
+    __tablename__ = "registry_import"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    registry_kind: Mapped[str] = mapped_column(String(32), index=True)
+    source_name: Mapped[str] = mapped_column(String(200))
+    # The day the other registry extracted its records: what "active" is measured against.
+    extracted_on: Mapped[date] = mapped_column(Date)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    imported_by: Mapped[str] = mapped_column(String(64))
+    records: Mapped[int] = mapped_column(Integer)
+    linked: Mapped[int] = mapped_column(Integer)
+
+
+class ExternalRecord(Base):
+    """A record of another registry (CNSS, pensions ...), with the dates it is in force."""
+
+    __tablename__ = "external_record"
+    __table_args__ = (UniqueConstraint("registry_kind", "registry_record_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    registry_kind: Mapped[str] = mapped_column(String(32))
+    import_id: Mapped[int] = mapped_column(Integer, ForeignKey("registry_import.id"), index=True)
+    # The other registry's own identifier for the record.
+    registry_record_id: Mapped[str] = mapped_column(String(64))
+    idcs: Mapped[str | None] = mapped_column(String(10), index=True)
+    cin: Mapped[str | None] = mapped_column(String(10), index=True)
+    given_name_lat: Mapped[str | None] = mapped_column(String(100))
+    family_name_lat: Mapped[str | None] = mapped_column(String(100))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    birth_year: Mapped[int | None] = mapped_column(SmallInteger)
+    # In force from .. to (inclusive); no end: still in force.
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    # The registry's other columns as received (employer, scheme, amount ...).
+    attributes: Mapped[dict[str, Any]] = mapped_column(Document)
+
+
+class PersonLink(Base):
+    """ "This record of another registry is this person", with how it was established.
+
+    Exact links (same IDCS, same CIN) have probability 1; the probabilistic linkage adds links with
+    the probability it computed. Programmes read links through `sijill.linkage.links` only.
+    """
+
+    __tablename__ = "person_link"
+    __table_args__ = (UniqueConstraint("external_record_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(Integer, ForeignKey("person.id"), index=True)
+    external_record_id: Mapped[int] = mapped_column(Integer, ForeignKey("external_record.id"))
+    registry_kind: Mapped[str] = mapped_column(String(32))
+    # idcs | cin (exact), or the linkage run's method.
+    method: Mapped[str] = mapped_column(String(16))
+    match_probability: Mapped[float] = mapped_column(Float)
+    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
