@@ -1,14 +1,16 @@
-"""The index thresholds of the programmes (`rules/programmes/*.yaml`, their `index: {at_most: X}`).
+"""The index thresholds of the programmes in force: each rule's `index: {at_most: X}` condition.
 
-Brackets are half-open: a household qualifies when its index is at most the threshold.
+Brackets are half-open: a household qualifies when its index is at most the threshold. Only rules
+whose threshold is official count here (scores crossing them notify households, and accuracy is
+reported against them); an illustrative threshold (a scholarship's unpublished one) does not.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sijill.errors import Text
-from sijill.rules_files import read_rule_file, rule_files
 
 
 @dataclass(frozen=True)
@@ -19,20 +21,15 @@ class Threshold:
     name: Text
 
 
-def index_thresholds() -> list[Threshold]:
-    """Each programme's index threshold, lowest first."""
-    found: list[Threshold] = []
-    for path in rule_files("programmes"):
-        doc = read_rule_file(path)
-        conditions = doc.sequence(("eligible_when", "all"))
-        for index, condition in enumerate(conditions):
-            if isinstance(condition, dict) and "index" in condition:
-                found.append(
-                    Threshold(
-                        programme=doc.string(("id",)),
-                        version=str(doc.at(("version",))),
-                        at_most=doc.number(("eligible_when", "all", index, "index", "at_most")),
-                        name=Text(ar=doc.string(("name", "ar")), fr=doc.string(("name", "fr")), en=doc.string(("id",))),
-                    )
-                )
-    return sorted(found, key=lambda t: t.at_most)
+def index_thresholds(day: date | None = None) -> list[Threshold]:
+    """Each programme's index threshold on ``day`` (today by default), lowest first."""
+    from sijill.programmes.rule_types import IndexCondition
+    from sijill.programmes.rules import rules_in_force, shipped_rules
+
+    found = [
+        Threshold(programme=rule.id, version=rule.version, at_most=condition.bracket.at_most, name=rule.name)
+        for rule in rules_in_force(shipped_rules(), day or date.today())
+        for condition in rule.conditions
+        if rule.status == "official" and isinstance(condition, IndexCondition) and condition.bracket.at_most is not None
+    ]
+    return sorted(found, key=lambda t: (t.at_most, t.programme))

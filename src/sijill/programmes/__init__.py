@@ -1,0 +1,1 @@
+"""Programmes: eligibility and entitlement rules as dated data, decisions with reason codes."""

@@ -1,0 +1,139 @@
+"""What a decision reads, as of its day: each household's latest declaration made on or before
+that day, its index by the model used, its living members with their ages that day, and their
+links in force in other registries.
+
+The same reader serves one household (the counter, the API) and the whole registry (a national
+run): only the WHERE clauses differ, never the logic, so both decide alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+from sqlalchemy import Connection
+
+from sijill.bulk import read_frame
+from sijill.linkage.links import links_in_force
+from sijill.programmes.decide import HOUSEHOLD_SCHEMA, MEMBER_SCHEMA
+from sijill.scoring.survey import age_at
+
+
+@dataclass(frozen=True)
+class Inputs:
+    as_of: date
+    model: str
+    households: pl.DataFrame
+    members: pl.DataFrame
+    links: pl.DataFrame
+
+
+def with_ages(members: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """Age in completed years and in completed months on ``as_of``; members not yet born then are
+    not members then."""
+    born, day = pl.col("born"), pl.lit(as_of)
+    months = (
+        (as_of.year - born.dt.year()) * 12
+        + (as_of.month - born.dt.month())
+        - (born.dt.day() > as_of.day).cast(pl.Int32)
+    )
+    return members.filter(born <= day).with_columns(
+        age_at(born, day).alias("age"), months.cast(pl.Int64).alias("age_months")
+    )
+
+
+def _literal_day(day: date) -> str:
+    return f"'{date.isoformat(day)}'"  # a date object, formatted here: nothing from input
+
+
+def _declarations(connection: Connection, as_of: date, household_id: int | None) -> pl.DataFrame:
+    one = f" AND d.household_id = {int(household_id)}" if household_id is not None else ""
+    sql = (
+        "SELECT d.id, d.household_id, d.number, d.declarant_person_id, h.milieu, substr(h.annex_code, 1, 2) "  # noqa: S608
+        "FROM declaration d JOIN household h ON h.id = d.household_id "
+        f"WHERE h.status = 'active' AND d.declared_on <= {_literal_day(as_of)}{one}"
+    )
+    schema = {
+        "declaration_id": pl.Int64(),
+        "household_id": pl.Int64(),
+        "number": pl.Int64(),
+        "declarant_person_id": pl.Int64(),
+        "milieu": pl.String(),
+        "region": pl.String(),
+    }
+    versions = read_frame(connection, sql, schema)
+    return versions.sort("number").group_by("household_id").last()
+
+
+def _indexes(connection: Connection, model: str, household_id: int | None) -> pl.DataFrame:
+    """declaration_id -> the index by ``model``: its latest correction, or the calculated score."""
+    one = (
+        f" AND s.declaration_id IN (SELECT id FROM declaration WHERE household_id = {int(household_id)})"  # noqa: S608
+        if household_id is not None
+        else ""
+    )
+    model_literal = "'" + model.replace("'", "''") + "'"
+    scores = read_frame(
+        connection,
+        f"SELECT s.declaration_id, s.id, s.score FROM index_score s WHERE s.model = {model_literal}{one}",  # noqa: S608
+        {"declaration_id": pl.Int64(), "index_score_id": pl.Int64(), "score": pl.Float64()},
+    )
+    corrections = read_frame(
+        connection,
+        "SELECT c.index_score_id, c.id, c.corrected_score FROM score_correction c "  # noqa: S608
+        f"JOIN index_score s ON s.id = c.index_score_id WHERE s.model = {model_literal}{one}",
+        {"index_score_id": pl.Int64(), "id": pl.Int64(), "corrected_score": pl.Float64()},
+    )
+    latest = corrections.sort("id").group_by("index_score_id").agg(pl.col("corrected_score").last())
+    return scores.join(latest, on="index_score_id", how="left").select(
+        "declaration_id", pl.coalesce("corrected_score", "score").alias("index")
+    )
+
+
+def _members(connection: Connection, as_of: date, declarations: pl.DataFrame, household_id: int | None) -> pl.DataFrame:
+    if household_id is not None and declarations.height == 0:
+        return pl.DataFrame(schema=MEMBER_SCHEMA)
+    one = f" WHERE m.declaration_id = {int(declarations['declaration_id'][0])}" if household_id is not None else ""
+    # A birth year alone stands for 1 January, as at registration.
+    if connection.dialect.name == "postgresql":
+        year_only = "make_date(p.birth_year, 1, 1)"
+    else:
+        year_only = "printf('%04d-01-01', p.birth_year)"
+    sql = (
+        f"SELECT m.declaration_id, m.person_id, m.relationship, p.sex, coalesce(p.birth_date, {year_only}), "  # noqa: S608
+        "p.death_date, m.education, m.in_school, m.occupation, m.disability, m.marital_status "
+        f"FROM declaration_member m JOIN person p ON p.id = m.person_id{one}"
+    )
+    schema = {
+        "declaration_id": pl.Int64(),
+        "person_id": pl.Int64(),
+        "relationship": pl.String(),
+        "sex": pl.String(),
+        "born": pl.Date(),
+        "death_date": pl.Date(),
+        "education": pl.String(),
+        "in_school": pl.Boolean(),
+        "occupation": pl.String(),
+        "disability": pl.Boolean(),
+        "marital_status": pl.String(),
+    }
+    rows = read_frame(connection, sql, schema)
+    # The dead lose their rights from the day after their death; their household keeps the others.
+    alive = rows.filter(pl.col("death_date").is_null() | (pl.col("death_date") >= pl.lit(as_of)))
+    current = declarations.select("declaration_id", "household_id", "declarant_person_id")
+    members = alive.join(current, on="declaration_id").with_columns(
+        (pl.col("person_id") == pl.col("declarant_person_id")).alias("is_declarant")
+    )
+    return with_ages(members, as_of).select(MEMBER_SCHEMA.keys())
+
+
+def read_inputs(connection: Connection, *, as_of: date, model: str, household_id: int | None = None) -> Inputs:
+    """Every household's inputs (or one household's) for decisions on ``as_of``."""
+    declarations = _declarations(connection, as_of, household_id)
+    indexes = _indexes(connection, model, household_id)
+    households = declarations.join(indexes, on="declaration_id", how="left").select(HOUSEHOLD_SCHEMA.keys())
+    members = _members(connection, as_of, declarations, household_id)
+    person_ids = members.get_column("person_id").to_list() if household_id is not None else None
+    links = links_in_force(connection, as_of, person_ids).select("person_id", "registry", "external_record_id")
+    return Inputs(as_of=as_of, model=model, households=households.sort("household_id"), members=members, links=links)
