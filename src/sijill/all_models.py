@@ -4,6 +4,7 @@ from sijill.access import models as access_models
 from sijill.db import Base
 from sijill.linkage import models as linkage_models
 from sijill.population import models as population_models
+from sijill.programmes import models as programme_models
 from sijill.social_registry import models as social_registry_models
 from sijill.territory import models as territory_models
 
@@ -12,6 +13,7 @@ __all__ = [
     "access_models",
     "linkage_models",
     "population_models",
+    "programme_models",
     "social_registry_models",
     "territory_models",
 ]

@@ -151,7 +151,11 @@ def read_frame(connection: Connection, sql: str, schema: Mapping[str, pl.DataTyp
             rows = cursor.execute(sql).fetchall()
     finally:
         cursor.close()
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    # SQLite hands dates back as the ISO text they are stored as.
+    dates = [name for name, dtype in schema.items() if dtype == pl.Date]
+    as_text = {name: (pl.String() if name in dates else dtype) for name, dtype in schema.items()}
+    frame = pl.DataFrame(rows, schema=as_text, orient="row")
+    return frame.with_columns(pl.col(dates).str.slice(0, 10).str.to_date("%Y-%m-%d")) if dates else frame
 
 
 _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"

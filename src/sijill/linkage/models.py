@@ -5,13 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, SmallInteger, String, UniqueConstraint
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Date, DateTime, Float, ForeignKey, Integer, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sijill.db import Base
-
-Document = JSON().with_variant(JSONB(), "postgresql")
+from sijill.db import Base, Document
 
 
 class RegistryImport(Base):

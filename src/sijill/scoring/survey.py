@@ -19,9 +19,14 @@ from sijill.scoring.questionnaire import Questionnaire
 TRUTH = "log_consumption"
 
 
+def _month_day(value: pl.Expr) -> pl.Expr:
+    # Month and day come as 8-bit integers: widen them before shifting the month (6 * 100 overflows).
+    return value.dt.month().cast(pl.Int32) * 100 + value.dt.day().cast(pl.Int32)
+
+
 def age_at(birth: pl.Expr, day: pl.Expr) -> pl.Expr:
     """Completed years at `day` of someone born on `birth`."""
-    before_birthday = (day.dt.month() * 100 + day.dt.day()) < (birth.dt.month() * 100 + birth.dt.day())
+    before_birthday = _month_day(day) < _month_day(birth)
     return (day.dt.year() - birth.dt.year() - before_birthday.cast(pl.Int32)).cast(pl.Int64)
 
 

@@ -6,7 +6,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -21,13 +20,9 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sijill.db import Base
-
-# JSONB on PostgreSQL, so a batch can pull typed columns out of the answers in SQL.
-Document = JSON().with_variant(JSONB(), "postgresql")
+from sijill.db import Base, Document
 
 
 class Household(Base):

@@ -1,0 +1,127 @@
+"""`sijill programmes ...` (the rule files) and `sijill eligibility ...` (decisions)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sijill.cli_support import cli_actor, cli_transaction, console, date_option
+
+programmes_app = typer.Typer(help="Programme rules / قواعد البرامج / règles des programmes", no_args_is_help=True)
+eligibility_app = typer.Typer(help="Eligibility / الاستحقاق / éligibilité", no_args_is_help=True)
+
+ProgrammeOption = Annotated[str | None, typer.Option(help="one programme id (default: every programme in force)")]
+AsOfOption = Annotated[str | None, typer.Option("--as-of", help="decision day YYYY-MM-DD (default: today)")]
+ModelOption = Annotated[str | None, typer.Option(help="index model version (default: the one in force that day)")]
+
+
+@programmes_app.command("list")
+def list_rules() -> None:
+    """Every rule version, with its dates and status."""
+    from sijill.programmes.rules import shipped_rules
+
+    table = Table("rule", "from", "to", "status", "kind", "name")
+    for rule in sorted(shipped_rules().values(), key=lambda r: (r.id, r.effective_from)):
+        table.add_row(
+            rule.ref, str(rule.effective_from), str(rule.effective_to or ""), rule.status, rule.kind, rule.name.fr
+        )
+    console.print(table)
+
+
+@programmes_app.command("check")
+def check(
+    paths: Annotated[list[Path] | None, typer.Argument(help="rule files (default: rules/programmes)")] = None,
+) -> None:
+    """Read and check rule files: any problem is reported with its file and line (exit 2)."""
+    from sijill.programmes.rules import load_rules
+    from sijill.rules_files import rule_files
+
+    rules = load_rules(list(paths) if paths else list(rule_files("programmes")))
+    console.print(f"{len(rules)} rule file(s) checked: {', '.join(sorted(rules))}")
+
+
+@programmes_app.command("scenarios")
+def scenarios(paths: Annotated[list[Path], typer.Argument(help="scenario files (YAML)")]) -> None:
+    """Decide each situation of the scenario files and compare with what they expect (exit 1 on a mismatch)."""
+    from sijill.programmes.scenarios import run_scenarios
+
+    failed = 0
+    for path in paths:
+        for outcome in run_scenarios(path):
+            mark = "ok  " if outcome.passed else "FAIL"
+            console.print(f"{mark} {path.name}:{outcome.line} {outcome.name}")
+            for problem in outcome.problems:
+                console.print(f"      {problem}")
+            failed += not outcome.passed
+    if failed:
+        raise typer.Exit(1)
+
+
+@eligibility_app.command("show")
+def show(
+    number: Annotated[str, typer.Argument(help="household number (HH…)")],
+    programme: ProgrammeOption = None,
+    as_of: AsOfOption = None,
+    model: ModelOption = None,
+) -> None:
+    """One household's decisions: status, reasons, amount line by line (JSON)."""
+    from sijill.programmes.queries import household_eligibility
+
+    day = date_option("as_of", as_of) if as_of else None
+    with cli_transaction() as session:
+        decisions = household_eligibility(session, cli_actor(), number, as_of=day, programme=programme, model=model)
+    console.print_json(json.dumps([d.model_dump(mode="json") for d in decisions], ensure_ascii=False))
+
+
+@eligibility_app.command("run")
+def run(programme: ProgrammeOption = None, as_of: AsOfOption = None, model: ModelOption = None) -> None:
+    """Decide every household of the registry and store the decisions, with a summary by region."""
+    from datetime import date
+
+    from sijill.programmes.service import run_eligibility
+
+    day = date_option("as_of", as_of) if as_of else date.today()
+    with cli_transaction() as session:
+        reports = run_eligibility(
+            session=session,
+            actor=cli_actor(),
+            as_of=day,
+            programme=programme,
+            model=model,
+            progress=lambda rule: console.print(f"deciding {rule} …"),
+        )
+    for report in reports:
+        table = Table(
+            "region",
+            "milieu",
+            "households",
+            "eligible",
+            "not eligible",
+            "not decidable",
+            "amount",
+            title=f"{report.rule} as of {report.as_of} (model {report.model}), run {report.run_id}",
+        )
+        for row in report.summary:
+            table.add_row(
+                row["region"],
+                row["milieu"],
+                f"{row['households']:,}",
+                f"{row['eligible']:,}",
+                f"{row['not_eligible']:,}",
+                f"{row['not_decidable']:,}",
+                f"{row['amount']:,.0f}",
+            )
+        table.add_row(
+            "all",
+            "",
+            f"{report.households:,}",
+            f"{report.eligible:,}",
+            f"{report.not_eligible:,}",
+            f"{report.not_decidable:,}",
+            f"{report.amount:,.0f}",
+        )
+        console.print(table)

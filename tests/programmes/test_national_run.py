@@ -1,0 +1,163 @@
+"""The national run: every household decided by the same rule as at the counter, stored with its
+breakdown and inputs, summarised by region, and the same again on unchanged inputs."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from sijill.access.actor import Actor
+from sijill.access.roles import Role
+from sijill.db import transaction
+from sijill.errors import ForbiddenError, SijillError
+from sijill.linkage.registries import REGISTRIES, import_registry
+from sijill.population.bulk import load_synthetic_persons
+from sijill.programmes.models import EligibilityDecision, EligibilityRun
+from sijill.programmes.queries import household_eligibility
+from sijill.programmes.service import run_eligibility
+from sijill.scoring.model import model_in_force, shipped_models
+from sijill.social_registry.bulk_load import load_synthetic_households
+from sijill.social_registry.models import Household, household_number
+from sijill.synth import SynthConfig, generate
+from sijill.territory.service import import_territory
+from tests.conftest import actor
+from tests.test_cli import sijill
+
+DAY = date(2026, 6, 1)
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("eligibility-synth")
+    generate(SynthConfig(persons=5_000, seed=21, out_dir=folder, province_codes=("03.02",)))
+    return folder
+
+
+@pytest.fixture
+def registry(session_factory: sessionmaker[Session], system_actor: Actor, synth: Path) -> sessionmaker[Session]:
+    with transaction(session_factory) as session:
+        units = pl.read_parquet(synth / "territory.parquet").to_dicts()
+        import_territory(session=session, actor=system_actor, records=units, source_name="synth")
+        ids = load_synthetic_persons(session=session, actor=system_actor, persons_file=synth / "persons.parquet")
+        model = model_in_force(shipped_models(), DAY)
+        load_synthetic_households(session=session, actor=system_actor, synth_dir=synth, person_ids=ids, model=model)
+        for name in REGISTRIES:
+            import_registry(
+                session=session, actor=system_actor, registry=name, path=synth / "registries" / f"{name}.parquet"
+            )
+    return session_factory
+
+
+def _stored(factory: sessionmaker[Session], run_id: int) -> pl.DataFrame:
+    with factory() as session:
+        rows = session.execute(
+            select(
+                EligibilityDecision.household_id,
+                EligibilityDecision.status,
+                EligibilityDecision.reasons,
+                EligibilityDecision.amount,
+                EligibilityDecision.amount_once,
+                EligibilityDecision.breakdown,
+                EligibilityDecision.inputs,
+            ).where(EligibilityDecision.run_id == run_id)
+        ).all()
+    frame = pl.DataFrame(
+        [(h, s, r, a, o, json.dumps(b, sort_keys=True), json.dumps(i, sort_keys=True)) for h, s, r, a, o, b, i in rows],
+        schema=["household_id", "status", "reasons", "amount", "amount_once", "breakdown", "inputs"],
+        orient="row",
+    )
+    return frame.sort("household_id")
+
+
+def test_every_household_is_decided_as_at_the_counter_and_again_alike(
+    registry: sessionmaker[Session], system_actor: Actor
+) -> None:
+    with transaction(registry) as session:
+        reports = run_eligibility(session=session, actor=system_actor, as_of=DAY)
+    with registry() as session:
+        households = int(session.execute(select(func.count()).select_from(Household)).scalar_one())
+    by_programme = {r.programme: r for r in reports}
+    assert set(by_programme) == {"amo-tadamon", "amo-achamil", "asd", "daam", "vocational-grant", "university-grant"}
+    for report in reports:
+        assert report.households == households
+        assert report.eligible + report.not_eligible + report.not_decidable == households
+        assert sum(row["households"] for row in report.summary) == households
+        assert sum(row["eligible"] for row in report.summary) == report.eligible
+        assert report.model == "rsu-index@2026.1" and report.not_decidable == 0
+    asd, tadamon = by_programme["asd"], by_programme["amo-tadamon"]
+    assert 0 < tadamon.eligible < asd.eligible < households
+    stored = _stored(registry, asd.run_id)
+    assert stored.height == households
+    eligible = stored.filter(pl.col("status") == "eligible")
+    assert eligible["amount"].min() >= 500  # type: ignore[operator]
+    assert round(eligible["amount"].sum(), 2) == round(asd.amount, 2)
+    # Exclusions come from the imported registries, with the record behind each.
+    tadamon_rows = _stored(registry, tadamon.run_id)
+    covered = tadamon_rows.filter(pl.col("reasons").str.contains("already_covered"))
+    assert covered.height > 0
+    assert all('"registry":"other_health_cover"' in b.replace(" ", "") for b in covered["breakdown"])
+
+    # The counter's answer for a sample of households is the stored one.
+    sample = stored.sample(25, seed=3).sort("household_id")
+    with transaction(registry) as session:
+        for row in sample.iter_rows(named=True):
+            online = household_eligibility(
+                session, system_actor, household_number(row["household_id"]), as_of=DAY, programme="asd"
+            )[0]
+            assert online.status == row["status"]
+            assert ",".join(r.code for r in online.reasons) == row["reasons"]
+            assert online.amount == row["amount"] and online.amount_once == row["amount_once"]
+
+    # Unchanged inputs, same decisions.
+    with transaction(registry) as session:
+        again = run_eligibility(session=session, actor=system_actor, as_of=DAY, programme="asd")
+    assert again[0].run_id != asd.run_id
+    assert _stored(registry, again[0].run_id).equals(stored)
+
+
+def test_runs_are_for_administrators_and_refuse_unknown_programmes_and_days(
+    registry: sessionmaker[Session], system_actor: Actor
+) -> None:
+    with transaction(registry) as session:
+        with pytest.raises(ForbiddenError):
+            run_eligibility(session=session, actor=actor(Role.SUPERVISOR_NATIONAL, None), as_of=DAY)
+        with pytest.raises(SijillError) as unknown:
+            run_eligibility(session=session, actor=system_actor, as_of=DAY, programme="ramed")
+        with pytest.raises(SijillError) as too_early:
+            run_eligibility(session=session, actor=system_actor, as_of=date(2023, 1, 1), programme="asd")
+    assert unknown.value.code == "unknown_programme" and too_early.value.code == "no_rule_in_force"
+    with registry() as session:
+        assert session.execute(select(func.count()).select_from(EligibilityRun)).scalar_one() == 0
+
+
+def test_command_line_runs_shows_and_checks(
+    registry: sessionmaker[Session], db_url: str, backend: str, tmp_path: Path
+) -> None:
+    if backend != "sqlite":
+        pytest.skip("the command line is exercised once, on SQLite")
+    done = sijill("eligibility", "run", "--programme", "asd", "--as-of", "2026-06-01", db_url=db_url)
+    assert done.returncode == 0, done.stderr
+    assert "asd@2026-01 as of 2026-06-01" in done.stdout and "all" in done.stdout
+    with registry() as session:
+        first = session.execute(select(Household.id).order_by(Household.id).limit(1)).scalar_one()
+    shown = sijill("eligibility", "show", household_number(first), "--as-of", "2026-06-01", db_url=db_url)
+    assert shown.returncode == 0, shown.stderr
+    assert {d["programme"] for d in json.loads(shown.stdout)} >= {"asd", "amo-tadamon"}
+    unknown = sijill("eligibility", "run", "--programme", "ramed", db_url=db_url)
+    assert unknown.returncode == 2 and "Programme inconnu" in unknown.stderr and "Traceback" not in unknown.stderr
+    bad_day = sijill("eligibility", "show", household_number(first), "--as-of", "June", db_url=db_url)
+    assert bad_day.returncode == 2 and "AAAA-MM-JJ" in bad_day.stderr
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        "id: x\nversion: '1'\neffective_from: 2026-01-01\nsource: s\nname: {ar: a, fr: b}\nkind: cover\n"
+        "eligible_when:\n  all:\n    - index: {at_most: 9}\n      reason: r\nreasons: {}\n",
+        encoding="utf-8",
+    )
+    checked = sijill("programmes", "check", str(broken), db_url=db_url)
+    assert checked.returncode == 2 and "broken.yaml:10" in checked.stderr
