@@ -2,7 +2,8 @@
 household of the country go through these same expressions.
 
 Inputs are three frames (see `inputs`): households (id, milieu, region, index), their members as
-of the decision day, and the links of those members to other registries in force that day.
+of the decision day (sorted by household, then birth date: ranks are read from that order), and
+the links of those members to other registries in force that day.
 Output: per household a status (eligible, not_eligible, not_decidable), the reason codes of every
 condition that failed, the amount, and the lines that make it up (each child, the floor applied,
 the cap applied), plus the registry records behind each exclusion.
@@ -74,10 +75,16 @@ EVIDENCE_SCHEMA: dict[str, pl.DataType] = {
 
 @dataclass(frozen=True)
 class Decisions:
-    # household_id, status, reasons (list of codes), amount, amount_once
+    # household_id, declaration_id, milieu, region, index, status, reasons (the codes, comma-separated,
+    # in the rule's order), amount, amount_once
     decisions: pl.DataFrame
     lines: pl.DataFrame
     evidence: pl.DataFrame
+
+
+def codes(reasons: str) -> list[str]:
+    """The reason codes of a decision, from their stored form."""
+    return reasons.split(",") if reasons else []
 
 
 def _field(test: FieldTest) -> pl.Expr:
@@ -115,27 +122,28 @@ def _households_with(members: pl.DataFrame, held: pl.Expr) -> pl.Series:
     return members.filter(held).get_column("household_id").unique()
 
 
-def _no_links(condition: NoLinksCondition, members: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
+def _no_links(condition: NoLinksCondition, member_links: pl.DataFrame) -> pl.DataFrame:
     """The links that break the condition, one row per member and registry record."""
-    concerned = members
+    hits = member_links.filter(pl.col("registry").is_in(list(condition.registries)))
     if condition.relationships is not None:
-        concerned = members.filter(pl.col("relationship").is_in(list(condition.relationships)))
-    hits = links.filter(pl.col("registry").is_in(list(condition.registries)))
-    return (
-        concerned.select("household_id", "person_id")
-        .join(hits, on="person_id")
-        .select(
-            "household_id",
-            pl.lit(condition.reason).alias("reason"),
-            "person_id",
-            "registry",
-            "external_record_id",
-        )
+        hits = hits.filter(pl.col("relationship").is_in(list(condition.relationships)))
+    return hits.select(
+        "household_id",
+        pl.lit(condition.reason).alias("reason"),
+        "person_id",
+        "registry",
+        "external_record_id",
     )
 
 
+def member_links_of(members: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
+    """Each member's links, with the member's household and relationship: joined once per rule
+    (the members are millions, their links far fewer), then filtered by each condition."""
+    return links.join(members.select("person_id", "household_id", "relationship"), on="person_id")
+
+
 def _condition_column(
-    condition: Condition, members: pl.DataFrame, links: pl.DataFrame, evidence: list[pl.DataFrame]
+    condition: Condition, members: pl.DataFrame, member_links: pl.DataFrame, evidence: list[pl.DataFrame]
 ) -> pl.Expr:
     """The condition as a household column: true, false, or null (no index to tell). The links
     that break a no_links condition are added to ``evidence``."""
@@ -161,30 +169,42 @@ def _condition_column(
         if condition.at_most is not None:
             held = held & (count <= condition.at_most)
         return held
-    breaking = _no_links(condition, members, links)
+    breaking = _no_links(condition, member_links)
     evidence.append(breaking)
     return ~household.is_in(breaking.get_column("household_id").unique().implode())
 
 
+def _reason_codes(rule: ProgrammeRule, masks: pl.Series) -> pl.Series:
+    """The comma-separated reason codes of each failure mask (bit 0: no index, bit i+1: condition
+    i failed). Few distinct masks occur, so the codes are spelt once per mask, not once per row."""
+    codes = [NO_INDEX, *(c.reason for c in rule.conditions)]
+    distinct = masks.unique().to_list()
+    spelt = [",".join(code for bit, code in enumerate(codes) if mask >> bit & 1) for mask in distinct]
+    return masks.replace_strict(distinct, spelt, return_dtype=pl.String)
+
+
 def _statuses(
-    rule: ProgrammeRule, households: pl.DataFrame, members: pl.DataFrame, links: pl.DataFrame
+    rule: ProgrammeRule, households: pl.DataFrame, members: pl.DataFrame, member_links: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     evidence: list[pl.DataFrame] = []
-    columns = [_condition_column(c, members, links, evidence).alias(f"_c{i}") for i, c in enumerate(rule.conditions)]
-    checked = households.with_columns(columns)
-    failed = [pl.when(~pl.col(f"_c{i}").fill_null(True)).then(pl.lit(c.reason)) for i, c in enumerate(rule.conditions)]
     no_index = pl.col("index").is_null() if rule.needs_index else pl.lit(False)
-    reasons = pl.concat_list([pl.when(no_index).then(pl.lit(NO_INDEX)), *failed]).list.drop_nulls()
+    # One bit per failed condition (a condition left open by a missing index does not fail).
+    bits = [no_index.cast(pl.Int64)] + [
+        (~_condition_column(c, members, member_links, evidence).fill_null(True)).cast(pl.Int64) * (1 << (i + 1))
+        for i, c in enumerate(rule.conditions)
+    ]
+    masks = households.select(pl.sum_horizontal(bits).alias("mask")).get_column("mask")
     status = (
-        pl.when(no_index)
+        pl.when(pl.col("mask") & 1 == 1)
         .then(pl.lit(NOT_DECIDABLE))
-        .when(reasons.list.len() == 0)
+        .when(pl.col("mask") == 0)
         .then(pl.lit(ELIGIBLE))
         .otherwise(pl.lit(NOT_ELIGIBLE))
     )
-    decided = checked.select(HOUSEHOLD_SCHEMA.keys()).with_columns(
-        checked.select(status.alias("status"), reasons.alias("reasons"))
+    decided = households.select(HOUSEHOLD_SCHEMA.keys()).with_columns(
+        masks, _reason_codes(rule, masks).alias("reasons")
     )
+    decided = decided.with_columns(status.alias("status")).drop("mask")
     found = pl.concat([pl.DataFrame(schema=EVIDENCE_SCHEMA), *evidence])
     return decided, found
 
@@ -201,11 +221,16 @@ def _amount_expr(amounts: tuple[Amount, ...]) -> pl.Expr:
     return chosen
 
 
+def _ranked(members: pl.DataFrame) -> pl.DataFrame:
+    """Each member's rank in its household, eldest first: members come sorted by household, then
+    birth date (see `inputs.in_decision_order`), so a rank is the distance to the household's first row."""
+    row = pl.int_range(pl.len(), dtype=pl.Int64)
+    first = pl.when(pl.col("household_id") != pl.col("household_id").shift(1).fill_null(-1)).then(row)
+    return members.with_columns((row - first.forward_fill() + 1).alias(RANK))
+
+
 def _line_rows(line: Line, members: pl.DataFrame) -> pl.DataFrame:
-    ranked_set = members.filter(member_expr(line.rank_among or line.members)).sort(
-        ["household_id", "born", "person_id"], nulls_last=True
-    )
-    ranked = ranked_set.with_columns((pl.int_range(pl.len()).over("household_id") + 1).cast(pl.Int64).alias(RANK))
+    ranked = _ranked(members.filter(member_expr(line.rank_among or line.members)))
     if line.rank_among is not None:
         ranked = ranked.filter(member_expr(line.members))
     if line.rank_at_most is not None:
@@ -237,8 +262,11 @@ def _household_line(frame: pl.DataFrame, name: str, amount: pl.Expr, period: str
 
 def _entitlement_lines(entitlement: Entitlement, eligible: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
     """Every line of the eligible households, adjustments (flat amount, floor, cap) included."""
-    with_milieu = members.join(eligible.select("household_id", "milieu"), on="household_id")
-    parts = [pl.DataFrame(schema=LINE_SCHEMA), *(_line_rows(line, with_milieu) for line in entitlement.lines)]
+    parts = [pl.DataFrame(schema=LINE_SCHEMA)]
+    if entitlement.lines:
+        # The eligible households' members (the join keeps their order), with the household's milieu.
+        of_eligible = members.join(eligible.select("household_id", "milieu"), on="household_id", maintain_order="left")
+        parts += [_line_rows(line, of_eligible) for line in entitlement.lines]
     if entitlement.by_index:
         amount: pl.Expr = pl.lit(None, dtype=pl.Float64)
         for bracket, value in reversed(entitlement.by_index):
@@ -275,24 +303,31 @@ def _entitlement_lines(entitlement: Entitlement, eligible: pl.DataFrame, members
     return pl.concat([lines, *adjustments]).sort(["household_id", "line", "rank"], nulls_last=True)
 
 
-def decide(rule: ProgrammeRule, households: pl.DataFrame, members: pl.DataFrame, links: pl.DataFrame) -> Decisions:
-    """Apply ``rule`` to every household of ``households`` (members and links as described above)."""
-    decided, evidence = _statuses(rule, households, members, links)
+def decide(
+    rule: ProgrammeRule,
+    households: pl.DataFrame,
+    members: pl.DataFrame,
+    links: pl.DataFrame,
+    member_links: pl.DataFrame | None = None,
+) -> Decisions:
+    """Apply ``rule`` to every household of ``households`` (members and links as described above).
+    Deciding several programmes on the same inputs, pass ``member_links(members, links)`` once."""
+    joined = member_links if member_links is not None else member_links_of(members, links)
+    decided, evidence = _statuses(rule, households, members, joined)
     lines = pl.DataFrame(schema=LINE_SCHEMA)
     if rule.entitlement is not None:
         eligible = decided.filter(pl.col("status") == ELIGIBLE)
-        of_eligible = members.filter(pl.col("household_id").is_in(eligible.get_column("household_id").implode()))
-        lines = _entitlement_lines(rule.entitlement, eligible, of_eligible)
+        lines = _entitlement_lines(rule.entitlement, eligible, members)
     period = rule.entitlement.period if rule.entitlement else None
     sums = lines.group_by("household_id").agg(
         pl.col("amount").filter(pl.col("period") == (period or "")).sum().alias("amount"),
         pl.col("amount").filter(pl.col("period") == "once").sum().alias("amount_once"),
     )
-    decisions = decided.join(sums, on="household_id", how="left")
+    decisions = decided.join(sums, on="household_id", how="left", maintain_order="left")
     if rule.entitlement is not None:
         eligible_now = pl.col("status") == ELIGIBLE
         decisions = decisions.with_columns(
             pl.when(eligible_now).then(pl.col("amount").fill_null(0.0)).alias("amount"),
             pl.when(eligible_now).then(pl.col("amount_once").fill_null(0.0)).alias("amount_once"),
         )
-    return Decisions(decisions=decisions.sort("household_id"), lines=lines, evidence=evidence)
+    return Decisions(decisions=decisions, lines=lines, evidence=evidence)

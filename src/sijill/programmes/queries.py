@@ -12,7 +12,7 @@ from sijill.access.actor import Actor
 from sijill.access.roles import Permission
 from sijill.errors import SijillError, Text
 from sijill.population.models import Person
-from sijill.programmes.decide import Decisions, decide
+from sijill.programmes.decide import Decisions, codes, decide
 from sijill.programmes.inputs import Inputs, read_inputs
 from sijill.programmes.rule_types import ProgrammeRule
 from sijill.programmes.rules import reason_text, rules_in_force, shipped_rules
@@ -56,7 +56,7 @@ def _decision_out(rule: ProgrammeRule, inputs: Inputs, result: Decisions, idcs: 
         as_of=inputs.as_of,
         model=inputs.model,
         status=decision["status"],
-        reasons=[ReasonOut(code=c, text=_label(reason_text(rule, c))) for c in decision["reasons"]],
+        reasons=[ReasonOut(code=c, text=_label(reason_text(rule, c))) for c in codes(decision["reasons"])],
         index=decision["index"],
         period=rule.entitlement.period if rule.entitlement else None,
         amount=decision.get("amount"),

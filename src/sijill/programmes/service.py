@@ -20,7 +20,7 @@ from sijill.access import audit
 from sijill.access.actor import Actor
 from sijill.access.roles import Permission
 from sijill.bulk import bulk_insert, table_of
-from sijill.programmes.decide import ELIGIBLE, NOT_DECIDABLE, NOT_ELIGIBLE, Decisions, decide
+from sijill.programmes.decide import ELIGIBLE, NOT_DECIDABLE, NOT_ELIGIBLE, Decisions, decide, member_links_of
 from sijill.programmes.inputs import Inputs, read_inputs
 from sijill.programmes.models import EligibilityDecision, EligibilityRun
 from sijill.programmes.rule_types import ProgrammeRule
@@ -116,7 +116,7 @@ def _decision_rows(run_id: int, result: Decisions, member_inputs: pl.DataFrame) 
             "household_id",
             "declaration_id",
             "status",
-            pl.col("reasons").list.join(",").alias("reasons"),
+            "reasons",
             "index",
             "amount",
             "amount_once",
@@ -192,12 +192,13 @@ def run_eligibility(
     started = datetime.now(UTC)
     inputs = read_inputs(session.connection(), as_of=as_of, model=ref)
     member_inputs = _member_inputs(inputs)
+    member_links = member_links_of(inputs.members, inputs.links)
     reports = []
     for rule in rules:
         if progress is not None:
             progress(rule.ref)
         clock = time.perf_counter()
-        result = decide(rule, inputs.households, inputs.members, inputs.links)
+        result = decide(rule, inputs.households, inputs.members, inputs.links, member_links)
         seconds = time.perf_counter() - clock
         reports.append(_store(session, actor, rule, inputs, result, started, member_inputs, seconds))
     audit.record(
