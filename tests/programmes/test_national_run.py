@@ -18,7 +18,7 @@ from sijill.db import transaction
 from sijill.errors import ForbiddenError, SijillError
 from sijill.linkage.registries import REGISTRIES, import_registry
 from sijill.population.bulk import load_synthetic_persons
-from sijill.programmes.models import EligibilityDecision, EligibilityRun
+from sijill.programmes.models import EligibilityDecision, EligibilityRun, EligibilitySnapshot, SnapshotHousehold
 from sijill.programmes.queries import household_eligibility
 from sijill.programmes.service import run_eligibility
 from sijill.scoring.model import model_in_force, shipped_models
@@ -64,8 +64,15 @@ def _stored(factory: sessionmaker[Session], run_id: int) -> pl.DataFrame:
                 EligibilityDecision.amount,
                 EligibilityDecision.amount_once,
                 EligibilityDecision.breakdown,
-                EligibilityDecision.inputs,
-            ).where(EligibilityDecision.run_id == run_id)
+                SnapshotHousehold.inputs,
+            )
+            .join(EligibilityRun, EligibilityRun.id == EligibilityDecision.run_id)
+            .join(
+                SnapshotHousehold,
+                (SnapshotHousehold.snapshot_id == EligibilityRun.snapshot_id)
+                & (SnapshotHousehold.household_id == EligibilityDecision.household_id),
+            )
+            .where(EligibilityDecision.run_id == run_id)
         ).all()
     frame = pl.DataFrame(
         [(h, s, r, a, o, json.dumps(b, sort_keys=True), json.dumps(i, sort_keys=True)) for h, s, r, a, o, b, i in rows],
@@ -94,6 +101,11 @@ def test_every_household_is_decided_as_at_the_counter_and_again_alike(
     assert 0 < tadamon.eligible < asd.eligible < households
     stored = _stored(registry, asd.run_id)
     assert stored.height == households
+    with registry() as session:
+        # One snapshot of the inputs for the six programmes decided on them.
+        assert session.execute(select(func.count()).select_from(EligibilitySnapshot)).scalar_one() == 1
+        snapshot = session.execute(select(SnapshotHousehold.inputs).limit(1)).scalar_one()
+    assert {"person_id", "relationship", "age", "in_school"} <= set(snapshot["members"][0])
     eligible = stored.filter(pl.col("status") == "eligible")
     assert eligible["amount"].min() >= 500  # type: ignore[operator]
     assert round(eligible["amount"].sum(), 2) == round(asd.amount, 2)

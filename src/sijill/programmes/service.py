@@ -1,8 +1,8 @@
 """`sijill eligibility run`: every programme in force (or one) decided for the whole registry as
 of a day, set-based, with the decisions and a summary by region and milieu stored.
 
-The inputs are read once and shared by the programmes; each programme's decisions are written
-with COPY, each with its breakdown and the inputs it was taken on, in the caller's transaction.
+The inputs are read once, stored once as the run's snapshot, and shared by the programmes; each
+programme's decisions are written with COPY with their breakdown, in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sijill.access.roles import Permission
 from sijill.bulk import bulk_insert, table_of
 from sijill.programmes.decide import ELIGIBLE, NOT_DECIDABLE, NOT_ELIGIBLE, Decisions, decide, member_links_of
 from sijill.programmes.inputs import Inputs, read_inputs
-from sijill.programmes.models import EligibilityDecision, EligibilityRun
+from sijill.programmes.models import EligibilityDecision, EligibilityRun, EligibilitySnapshot, SnapshotHousehold
 from sijill.programmes.rule_types import ProgrammeRule
 from sijill.programmes.rules import rules_in_force, shipped_rules
 from sijill.scoring.model import find_model, model_in_force, shipped_models
@@ -102,27 +102,36 @@ def _breakdown(result: Decisions) -> pl.DataFrame:
     )
 
 
-def _member_inputs(inputs: Inputs) -> pl.DataFrame:
+def _store_snapshot(session: Session, inputs: Inputs) -> int:
+    """The inputs, once for all the programmes decided on them."""
+    snapshot = EligibilitySnapshot(as_of=inputs.as_of, model=inputs.model, taken_at=datetime.now(UTC))
+    session.add(snapshot)
+    session.flush()
     facts = inputs.members.group_by("household_id").agg(pl.struct(*_MEMBER_FACTS).alias("members"))
-    return facts.select("household_id", pl.struct("members").struct.json_encode().alias("inputs"))
-
-
-def _decision_rows(run_id: int, result: Decisions, member_inputs: pl.DataFrame) -> pl.DataFrame:
-    return (
-        result.decisions.join(_breakdown(result), on="household_id", how="left")
-        .join(member_inputs, on="household_id", how="left")
+    rows = (
+        inputs.households.select("household_id")
+        .join(facts, on="household_id", how="left")
         .select(
-            pl.lit(run_id).alias("run_id"),
+            pl.lit(snapshot.id).alias("snapshot_id"),
             "household_id",
-            "declaration_id",
-            "status",
-            "reasons",
-            "index",
-            "amount",
-            "amount_once",
-            "breakdown",
-            pl.col("inputs").fill_null('{"members":[]}'),
+            pl.struct(pl.col("members").fill_null([])).struct.json_encode().alias("inputs"),
         )
+    )
+    bulk_insert(session, table_of(SnapshotHousehold), rows.to_arrow())
+    return snapshot.id
+
+
+def _decision_rows(run_id: int, result: Decisions) -> pl.DataFrame:
+    return result.decisions.join(_breakdown(result), on="household_id", how="left").select(
+        pl.lit(run_id).alias("run_id"),
+        "household_id",
+        "declaration_id",
+        "status",
+        "reasons",
+        "index",
+        "amount",
+        "amount_once",
+        "breakdown",
     )
 
 
@@ -133,7 +142,7 @@ def _store(
     inputs: Inputs,
     result: Decisions,
     started: datetime,
-    member_inputs: pl.DataFrame,
+    snapshot_id: int,
     seconds: float,
 ) -> RunReport:
     decisions = result.decisions
@@ -141,6 +150,7 @@ def _store(
     count = dict(zip(counts["status"].to_list(), counts["count"].to_list(), strict=True))
     summary = _summary(decisions, inputs.members)
     run = EligibilityRun(
+        snapshot_id=snapshot_id,
         programme=rule.id,
         rule=rule.ref,
         model=inputs.model,
@@ -158,7 +168,7 @@ def _store(
     )
     session.add(run)
     session.flush()
-    bulk_insert(session, table_of(EligibilityDecision), _decision_rows(run.id, result, member_inputs).to_arrow())
+    bulk_insert(session, table_of(EligibilityDecision), _decision_rows(run.id, result).to_arrow())
     return RunReport(
         run_id=run.id,
         programme=rule.id,
@@ -191,7 +201,7 @@ def run_eligibility(
     ref = model_ref(as_of, model)
     started = datetime.now(UTC)
     inputs = read_inputs(session.connection(), as_of=as_of, model=ref)
-    member_inputs = _member_inputs(inputs)
+    snapshot_id = _store_snapshot(session, inputs)
     member_links = member_links_of(inputs.members, inputs.links)
     reports = []
     for rule in rules:
@@ -200,7 +210,7 @@ def run_eligibility(
         clock = time.perf_counter()
         result = decide(rule, inputs.households, inputs.members, inputs.links, member_links)
         seconds = time.perf_counter() - clock
-        reports.append(_store(session, actor, rule, inputs, result, started, member_inputs, seconds))
+        reports.append(_store(session, actor, rule, inputs, result, started, snapshot_id, seconds))
     audit.record(
         session,
         actor,
