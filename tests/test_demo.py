@@ -20,8 +20,11 @@ from sijill.access.models import User
 from sijill.access.roles import Role
 from sijill.db import transaction
 from sijill.demo import load_demo
+from sijill.linkage.models import PersonLink
 from sijill.population.check_digits import verhoeff_valid
 from sijill.population.models import Person
+from sijill.programmes.models import EligibilityRun
+from sijill.social_registry.models import Household
 from sijill.synth.generator import SynthConfig, generate
 from sijill.territory.models import TerritoryUnit
 from tests.test_cli import sijill
@@ -54,6 +57,11 @@ def test_demo_loads_every_record_in_one_transaction(
         assert all(len(n) == 10 and verhoeff_valid(n) for n in numbers)
         roles = {Role(r) for r in session.execute(select(User.role)).scalars()}
         assert roles == set(Role)
+        # The pipeline ran: other registries linked, every programme in force decided.
+        assert session.execute(select(func.count()).select_from(PersonLink)).scalar_one() > 0
+        runs = session.execute(select(EligibilityRun.programme, EligibilityRun.households)).all()
+        households = session.execute(select(func.count()).select_from(Household)).scalar_one()
+        assert {p for p, _ in runs} >= {"amo-tadamon", "asd"} and all(n == households for _, n in runs)
         assert audit.verify(session).ok
     assert {a.role for a in accounts} == set(Role)
 

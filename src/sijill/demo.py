@@ -20,6 +20,7 @@ from sijill.cli_support import cli_actor, cli_transaction, console
 from sijill.errors import SijillError, Text
 from sijill.linkage.registries import REGISTRIES, import_registry
 from sijill.population.bulk import load_synthetic_persons
+from sijill.programmes.service import run_eligibility
 from sijill.population.models import Person
 from sijill.scoring.model import model_in_force, shipped_models
 from sijill.social_registry.bulk_load import load_synthetic_households
@@ -77,6 +78,7 @@ def load_demo(*, session: Session, actor: Actor, out: Path, province: str) -> li
         import_registry(
             session=session, actor=actor, registry=registry, path=out / "registries" / f"{registry}.parquet"
         )
+    run_eligibility(session=session, actor=actor, as_of=date.today())
     annexes = units.filter(pl.col("level") == "annex").sort("code")["code"].to_list()
     accounts = demo_accounts(province, province.split(".")[0], annexes)
     for account in accounts:
