@@ -20,8 +20,8 @@ from sijill.cli_support import cli_actor, cli_transaction, console
 from sijill.errors import SijillError, Text
 from sijill.linkage.registries import REGISTRIES, import_registry
 from sijill.population.bulk import load_synthetic_persons
-from sijill.programmes.service import run_eligibility
 from sijill.population.models import Person
+from sijill.programmes.service import run_eligibility
 from sijill.scoring.model import model_in_force, shipped_models
 from sijill.social_registry.bulk_load import load_synthetic_households
 from sijill.synth.runner import run_synth
