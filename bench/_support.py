@@ -9,8 +9,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from sijill.access.actor import Actor
 from sijill.db import database_answers, make_engine, scratch_postgres_database
 from sijill.migrations_runner import upgrade
+from sijill.scoring.model import IndexModel
+from sijill.social_registry.bulk_load import LoadReport
 
 PG_ADMIN_URL = os.environ.get("SIJILL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -49,3 +52,48 @@ def settle(engine: Engine) -> None:
             connection.exec_driver_sql("CHECKPOINT")
         else:
             connection.exec_driver_sql("ANALYZE")
+
+
+PERSONS_PER_HOUSEHOLD = 3.91
+
+
+def synthetic_households(households: int, folder: Path) -> Path:
+    """A synthetic population of about ``households`` households, generated into ``folder``."""
+    from sijill.synth import SynthConfig, generate
+
+    files = folder / "synth"
+    generate(SynthConfig(persons=round(households * PERSONS_PER_HOUSEHOLD), seed=1, out_dir=files))
+    return files
+
+
+def load_registry(
+    engine: Engine, files: Path, actor: Actor, model: IndexModel, *, other_registries: bool = False
+) -> tuple[LoadReport, float]:
+    """Territory, persons and households (and the other registries' extracts) loaded in bulk in one
+    transaction, then the database settled; returns the load report and its seconds."""
+    import time
+
+    import polars as pl
+
+    from sijill.db import make_sessionmaker, transaction
+    from sijill.linkage.registries import REGISTRIES, import_registry
+    from sijill.population.bulk import load_synthetic_persons
+    from sijill.social_registry.bulk_load import load_synthetic_households
+    from sijill.territory.service import import_territory, load_reference
+
+    started = time.perf_counter()
+    with transaction(make_sessionmaker(engine)) as session:
+        load_reference(session=session, actor=actor)
+        units = pl.read_parquet(files / "territory.parquet").to_dicts()
+        import_territory(session=session, actor=actor, records=units, source_name="bench")
+        ids = load_synthetic_persons(session=session, actor=actor, persons_file=files / "persons.parquet")
+        loaded = load_synthetic_households(session=session, actor=actor, synth_dir=files, person_ids=ids, model=model)
+        if other_registries:
+            for name in REGISTRIES:
+                import_registry(
+                    session=session, actor=actor, registry=name, path=files / "registries" / f"{name}.parquet"
+                )
+    seconds = time.perf_counter() - started
+    # A registry in service has been vacuumed and checkpointed since its load.
+    settle(engine)
+    return loaded, seconds

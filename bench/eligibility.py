@@ -17,20 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import _support as support  # bench/ is on sys.path when `sijill bench` runs these
-import polars as pl
 
 from sijill.access.actor import Actor
 from sijill.db import make_sessionmaker, transaction
-from sijill.linkage.registries import REGISTRIES, import_registry
-from sijill.population.bulk import load_synthetic_persons
 from sijill.programmes.service import run_eligibility
 from sijill.scoring.model import model_in_force, shipped_models
-from sijill.social_registry.bulk_load import load_synthetic_households
-from sijill.synth import SynthConfig, generate
-from sijill.territory.service import import_territory, load_reference
 
 DEFAULT_SIZE = 1_000_000
-PERSONS_PER_HOUSEHOLD = 3.91
 AS_OF = date(2026, 12, 1)
 
 
@@ -41,25 +34,11 @@ def run(size: int | None) -> list[dict[str, Any]]:
     figures: list[dict[str, Any]] = []
     backends = (["postgresql"] if support.postgres_available() else []) + ["sqlite"]
     with tempfile.TemporaryDirectory(prefix="sijill-bench-eligibility-") as folder:
-        files = Path(folder) / "synth"
-        generate(SynthConfig(persons=round(households * PERSONS_PER_HOUSEHOLD), seed=1, out_dir=files))
-        units = pl.read_parquet(files / "territory.parquet").to_dicts()
+        files = support.synthetic_households(households, Path(folder))
         for backend in backends:
             with support.scratch_database(backend, Path(folder)) as engine:
                 factory = make_sessionmaker(engine)
-                started = time.perf_counter()
-                with transaction(factory) as session:
-                    load_reference(session=session, actor=actor)
-                    import_territory(session=session, actor=actor, records=units, source_name="bench")
-                    ids = load_synthetic_persons(session=session, actor=actor, persons_file=files / "persons.parquet")
-                    load_synthetic_households(
-                        session=session, actor=actor, synth_dir=files, person_ids=ids, model=model
-                    )
-                    for name in REGISTRIES:
-                        path = files / "registries" / f"{name}.parquet"
-                        import_registry(session=session, actor=actor, registry=name, path=path)
-                load_seconds = time.perf_counter() - started
-                support.settle(engine)
+                _, load_seconds = support.load_registry(engine, files, actor, model, other_registries=True)
                 started = time.perf_counter()
                 with transaction(factory) as session:
                     reports = run_eligibility(session=session, actor=actor, as_of=AS_OF)

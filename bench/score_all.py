@@ -16,21 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import _support as support  # bench/ is on sys.path when `sijill bench` runs these
-import polars as pl
 
 from sijill.access.actor import Actor
 from sijill.db import make_sessionmaker, transaction
-from sijill.population.bulk import load_synthetic_persons
 from sijill.rules_files import read_rule_file
 from sijill.scoring.model import IndexModel, model_in_force, parse_model, shipped_models
 from sijill.scoring.questionnaire import shipped_questionnaires
 from sijill.social_registry.batch_scoring import score_all
-from sijill.social_registry.bulk_load import load_synthetic_households
-from sijill.synth import SynthConfig, generate
-from sijill.territory.service import import_territory, load_reference
 
 DEFAULT_SIZE = 1_000_000
-PERSONS_PER_HOUSEHOLD = 3.91
 
 
 def _second_version(model: IndexModel) -> IndexModel:
@@ -48,23 +42,11 @@ def run(size: int | None) -> list[dict[str, Any]]:
     figures: list[dict[str, Any]] = []
     backends = (["postgresql"] if support.postgres_available() else []) + ["sqlite"]
     with tempfile.TemporaryDirectory(prefix="sijill-bench-score-all-") as folder:
-        files = Path(folder) / "synth"
-        generate(SynthConfig(persons=round(households * PERSONS_PER_HOUSEHOLD), seed=1, out_dir=files))
-        units = pl.read_parquet(files / "territory.parquet").to_dicts()
+        files = support.synthetic_households(households, Path(folder))
         for backend in backends:
             with support.scratch_database(backend, Path(folder)) as engine:
                 factory = make_sessionmaker(engine)
-                started = time.perf_counter()
-                with transaction(factory) as session:
-                    load_reference(session=session, actor=actor)
-                    import_territory(session=session, actor=actor, records=units, source_name="bench")
-                    ids = load_synthetic_persons(session=session, actor=actor, persons_file=files / "persons.parquet")
-                    loaded = load_synthetic_households(
-                        session=session, actor=actor, synth_dir=files, person_ids=ids, model=model
-                    )
-                load_seconds = time.perf_counter() - started
-                # A registry scored in production has been vacuumed and checkpointed since its load.
-                support.settle(engine)
+                loaded, load_seconds = support.load_registry(engine, files, actor, model)
                 started = time.perf_counter()
                 with transaction(factory) as session:
                     report = score_all(session=session, actor=actor, model=rerun)

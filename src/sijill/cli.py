@@ -17,7 +17,7 @@ from sijill.db import DatabaseNotMigratedError
 from sijill.errors import SijillError
 from sijill.linkage.cli import registries_app
 from sijill.population.cli import persons_app
-from sijill.programmes.cli import eligibility_app, programmes_app
+from sijill.programmes.cli import eligibility_app, programmes_app, simulate_command
 from sijill.scoring.cli import model_app
 from sijill.social_registry.cli import households_app, score_command
 from sijill.territory.cli import territory_app
@@ -38,6 +38,7 @@ app.add_typer(households_app, name="households")
 app.add_typer(registries_app, name="registries")
 app.add_typer(programmes_app, name="programmes")
 app.add_typer(eligibility_app, name="eligibility")
+app.command("simulate")(simulate_command)
 app.command("score")(score_command)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -21,6 +22,7 @@ from sijill.population.bulk import load_synthetic_persons
 from sijill.programmes.models import EligibilityDecision, EligibilityRun, EligibilitySnapshot, SnapshotHousehold
 from sijill.programmes.queries import household_eligibility
 from sijill.programmes.service import run_eligibility
+from sijill.programmes.simulate import simulate
 from sijill.scoring.model import model_in_force, shipped_models
 from sijill.social_registry.bulk_load import load_synthetic_households
 from sijill.social_registry.models import Household, household_number
@@ -165,6 +167,11 @@ def test_command_line_runs_shows_and_checks(
     assert unknown.returncode == 2 and "Programme inconnu" in unknown.stderr and "Traceback" not in unknown.stderr
     bad_day = sijill("eligibility", "show", household_number(first), "--as-of", "June", db_url=db_url)
     assert bad_day.returncode == 2 and "AAAA-MM-JJ" in bad_day.stderr
+    simulated = sijill("simulate", "--programme", "asd", "--threshold", "9.9", "--as-of", "2026-06-01", db_url=db_url)
+    assert simulated.returncode == 0, simulated.stderr
+    assert "asd@2026-01 → asd@2026-01+threshold-9.9" in simulated.stdout
+    no_threshold = sijill("simulate", "--programme", "amo-achamil", "--threshold", "9.9", db_url=db_url)
+    assert no_threshold.returncode == 2 and "seuil" in no_threshold.stderr
     broken = tmp_path / "broken.yaml"
     broken.write_text(
         "id: x\nversion: '1'\neffective_from: 2026-01-01\nsource: s\nname: {ar: a, fr: b}\nkind: cover\n"
@@ -173,3 +180,50 @@ def test_command_line_runs_shows_and_checks(
     )
     checked = sijill("programmes", "check", str(broken), db_url=db_url)
     assert checked.returncode == 2 and "broken.yaml:10" in checked.stderr
+
+
+def test_a_higher_threshold_brings_in_those_just_above_and_costs_their_amounts(
+    registry: sessionmaker[Session], system_actor: Actor
+) -> None:
+    analyst = actor(Role.POLICY_ANALYST, None, "analyst")
+    with transaction(registry) as session:
+        report = simulate(session=session, actor=analyst, programme="asd", as_of=DAY, threshold=9.9)
+        base = run_eligibility(session=session, actor=system_actor, as_of=DAY, programme="asd")[0]
+    decisions = _stored(registry, base.run_id)
+    with registry() as session:
+        indexes = dict(session.execute(select(EligibilityDecision.household_id, EligibilityDecision.index)).all())
+    # Refused for their index alone, and at most 9.9: exactly those come in.
+    just_above = decisions.filter(
+        (pl.col("reasons") == "index_above_threshold")
+        & pl.col("household_id").replace_strict(indexes, return_dtype=pl.Float64).le(9.9)
+    )
+    totals = report.totals
+    assert (report.rule, report.scenario) == ("asd@2026-01", "asd@2026-01+threshold-9.9")
+    assert totals["households_in"] == just_above.height > 0 and totals["households_out"] == 0
+    assert totals["households_before"] == base.eligible
+    assert totals["households_after"] == base.eligible + just_above.height
+    assert totals["amount_before"] == round(base.amount, 2) and totals["amount_after"] > totals["amount_before"]
+    assert sum(row["households_in"] for row in report.rows) == totals["households_in"]
+    with transaction(registry) as session:
+        lower = simulate(session=session, actor=analyst, programme="asd", as_of=DAY, threshold=9.3)
+        older = simulate(session=session, actor=analyst, programme="asd", as_of=DAY, schedule=2025)
+    assert lower.totals["households_in"] == 0 and lower.totals["households_out"] > 0
+    # The 2025 amounts on today's registry: same households, less money.
+    assert older.totals["households_in"] == older.totals["households_out"] == 0
+    assert older.totals["amount_after"] < older.totals["amount_before"]
+
+
+def test_simulation_refuses_agents_and_bad_scenarios(registry: sessionmaker[Session]) -> None:
+    analyst = actor(Role.POLICY_ANALYST, None, "analyst")
+    with transaction(registry) as session:
+        with pytest.raises(ForbiddenError):
+            simulate(session=session, actor=actor(Role.ANNEX_AGENT, "03.02.001.01"), programme="asd", as_of=DAY)
+        for changes, code in (
+            ({"threshold": -1.0}, "invalid"),
+            ({"schedule": 2031}, "unknown_schedule"),
+            ({"threshold": 9.0, "programme": "amo-achamil"}, "invalid"),
+        ):
+            arguments: dict[str, Any] = {"programme": "asd", **changes}
+            with pytest.raises(SijillError) as caught:
+                simulate(session=session, actor=analyst, as_of=DAY, **arguments)
+            assert caught.value.code.startswith(code) and caught.value.message.fr

@@ -125,3 +125,43 @@ def run(programme: ProgrammeOption = None, as_of: AsOfOption = None, model: Mode
             f"{report.amount:,.0f}",
         )
         console.print(table)
+
+
+def simulate_command(
+    programme: Annotated[str, typer.Option(help="programme id, e.g. asd")],
+    threshold: Annotated[float | None, typer.Option(help="another index threshold")] = None,
+    schedule: Annotated[int | None, typer.Option(help="the amounts of the version starting that year")] = None,
+    model: ModelOption = None,
+    as_of: AsOfOption = None,
+) -> None:
+    """What-if: households and persons newly in and out, and the amount, by region and milieu."""
+    from datetime import date
+
+    from sijill.programmes.simulate import simulate
+
+    day = date_option("as_of", as_of) if as_of else date.today()
+    with cli_transaction() as session:
+        report = simulate(
+            session=session,
+            actor=cli_actor(),
+            programme=programme,
+            as_of=day,
+            threshold=threshold,
+            schedule=schedule,
+            model=model,
+        )
+    title = f"{report.rule} → {report.scenario} as of {report.as_of} (model {report.model} → {report.scenario_model})"
+    columns = (
+        "households_before",
+        "households_after",
+        "households_in",
+        "households_out",
+        "persons_in",
+        "persons_out",
+        "amount_before",
+        "amount_after",
+    )
+    table = Table("region", "milieu", *columns, title=title)
+    for row in [*report.rows, {"region": "all", "milieu": "", **report.totals}]:
+        table.add_row(row["region"], row["milieu"], *(f"{row[c]:,.0f}" for c in columns))
+    console.print(table)

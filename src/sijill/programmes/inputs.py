@@ -148,6 +148,12 @@ def _members(connection: Connection, as_of: date, declarations: pl.DataFrame, ho
     return in_decision_order(with_ages(members, as_of).select(MEMBER_SCHEMA.keys()))
 
 
+def with_index_of(connection: Connection, households: pl.DataFrame, model: str) -> pl.DataFrame:
+    """The same households with their index by another model (null where it has not scored them)."""
+    indexes = _indexes(connection, model, None)
+    return households.drop("index").join(indexes, on="declaration_id", how="left").select(HOUSEHOLD_SCHEMA.keys())
+
+
 def read_inputs(connection: Connection, *, as_of: date, model: str, household_id: int | None = None) -> Inputs:
     """Every household's inputs (or one household's) for decisions on ``as_of``."""
     declarations = _declarations(connection, as_of, household_id)
