@@ -22,6 +22,7 @@ PATH_VALUES = {
     # Annex B's household, declared in the test below.
     "number": "HH000000001",
     "ref": "2026.1",
+    "programme": "asd",
 }
 QUERY_VALUES = {"annex_code": ANNEX_B, "within": "03.02.001", "username": "agent_b"}
 

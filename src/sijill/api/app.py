@@ -15,7 +15,18 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 
-from sijill.api import audit, auth, eligibility, households, models, persons, registrations, territory, users
+from sijill.api import (
+    audit,
+    auth,
+    eligibility,
+    households,
+    models,
+    persons,
+    registrations,
+    simulations,
+    territory,
+    users,
+)
 from sijill.api.errors import install_error_handlers
 from sijill.config import Settings, get_settings
 from sijill.db import make_engine, make_sessionmaker
@@ -56,7 +67,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_error_handlers(app)
 
     api = APIRouter(prefix="/api")
-    for module in (auth, users, territory, persons, registrations, households, eligibility, models, audit):
+    for module in (auth, users, territory, persons, registrations, households, eligibility, simulations, models, audit):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(pages.router)
