@@ -6,6 +6,7 @@ to fix, in Arabic and French, before anything uses the file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -105,6 +106,35 @@ class RuleDocument:
         if not isinstance(value, date):
             raise self.error(where, _expected(where, "a date YYYY-MM-DD", "تاريخا YYYY-MM-DD", "une date AAAA-MM-JJ"))
         return value
+
+    def identifiers(self, *keys: str) -> None:
+        """Ids and versions end up in batch SQL and file names: plain characters only."""
+        for key in keys:
+            if not re.fullmatch(r"[A-Za-z0-9._-]{1,40}", str(self.at((key,)))):
+                raise self.error(
+                    (key,),
+                    Text(
+                        ar=f"«{key}»: حروف وأرقام ونقط وشرطات فقط",
+                        fr=f"« {key} » : lettres, chiffres, points et tirets seulement",
+                        en=f"{key} may hold only letters, digits, dots, dashes, underscores",
+                    ),
+                )
+
+    def validity(self, start: date | None = None) -> tuple[date, date | None]:
+        """effective_from (or ``start`` when the file has none to give) and the optional
+        effective_to, which must come after it."""
+        begins = start if start is not None else self.day(("effective_from",))
+        ends = self.day(("effective_to",)) if self.get(("effective_to",)) is not None else None
+        if ends is not None and ends <= begins:
+            raise self.error(
+                ("effective_to",),
+                Text(
+                    ar="تاريخ النهاية قبل تاريخ البداية",
+                    fr="la date de fin précède la date de début",
+                    en="effective_to must be after effective_from",
+                ),
+            )
+        return begins, ends
 
     def only_keys(self, where: Where, allowed: set[str]) -> None:
         """Refuse unknown keys: a misspelt key would otherwise be silently ignored."""

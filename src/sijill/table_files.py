@@ -86,3 +86,26 @@ def missing_columns(wanted: Sequence[str], schema_doc: str) -> SijillError:
             f"see the column schema in {schema_doc}",
         ),
     )
+
+
+def rows_rejected(problems: pl.DataFrame, bad_rows: int, error_path: Path) -> SijillError:
+    """Nothing imported: ``problems`` (row, field, value, rule, message_fr ...) are in ``error_path``."""
+    return SijillError(
+        code="import_invalid_rows",
+        status=422,
+        field="file",
+        value=str(error_path),
+        message=Text(
+            ar=f"{problems.height} خطأ في {bad_rows} سطر؛ لم يسجل أي شيء. التفاصيل في {error_path}",
+            fr=f"{problems.height} erreur(s) sur {bad_rows} ligne(s) ; rien n'a été enregistré. "
+            f"Détail dans {error_path}",
+            en=f"{problems.height} problem(s) in {bad_rows} row(s); nothing written; see {error_path}",
+        ),
+        fix=Text(
+            "صححوا الأسطر المذكورة في ملف الأخطاء وأعيدوا الاستيراد، أو استوردوا الأسطر الصالحة وحدها (--accept-valid)",
+            "Corrigez les lignes du fichier d'erreurs puis relancez l'import, "
+            "ou n'importez que les lignes valides (--accept-valid)",
+            "fix the rows listed in the error file and import again, or import only the valid rows (--accept-valid)",
+        ),
+        details=problems.head(20).select("row", "field", "value", "rule", "message_fr").to_dicts(),
+    )

@@ -30,7 +30,7 @@ from sijill.errors import SijillError, Text
 from sijill.ids import reserve_ids
 from sijill.linkage.models import ExternalRecord, PersonLink, RegistryImport
 from sijill.population.validation_batch import cin_is_valid, compact_cin
-from sijill.table_files import missing_columns, read_table
+from sijill.table_files import missing_columns, read_table, rows_rejected
 
 SCHEMA_DOC = "docs/registries.md"
 IDENTITY_COLUMNS = ("cin", "idcs", "given_name_lat", "family_name_lat", "birth_date", "birth_year")
@@ -221,27 +221,6 @@ def _replace_previous(session: Session, registry: str) -> int:
     return _rows(session, delete(ExternalRecord).where(ExternalRecord.registry_kind == registry))
 
 
-def _invalid_rows(problems: pl.DataFrame, bad_rows: int, error_path: Path) -> SijillError:
-    return SijillError(
-        code="import_invalid_rows",
-        status=422,
-        field="file",
-        value=str(error_path),
-        message=Text(
-            ar=f"{problems.height} خطأ في {bad_rows} سطر؛ لم يسجل أي شيء. التفاصيل في {error_path}",
-            fr=f"{problems.height} erreur(s) sur {bad_rows} ligne(s) ; rien n'a été enregistré. "
-            f"Détail dans {error_path}",
-            en=f"{problems.height} problem(s) in {bad_rows} row(s); nothing written; see {error_path}",
-        ),
-        fix=Text(
-            "صححوا الأسطر المذكورة أو استوردوا الأسطر الصالحة وحدها (--accept-valid)",
-            "Corrigez les lignes signalées, ou n'importez que les lignes valides (--accept-valid)",
-            "fix the rows listed, or import only the valid rows (--accept-valid)",
-        ),
-        details=problems.head(20).select("row", "field", "value", "rule", "message_fr").to_dicts(),
-    )
-
-
 def import_registry(
     *,
     session: Session,
@@ -268,7 +247,7 @@ def import_registry(
     if problems.height:
         problems.select(ERROR_COLUMNS).sort("row").write_csv(error_path)
         if not accept_valid:
-            raise _invalid_rows(problems, bad_rows, error_path)
+            raise rows_rejected(problems, bad_rows, error_path)
         typed = typed.filter(~pl.col("row").is_in(problems["row"].implode()))
     now = datetime.now(UTC)
     replaced = _replace_previous(session, registry)

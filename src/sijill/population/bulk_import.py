@@ -36,7 +36,6 @@ from sijill.access.scope import in_scope
 from sijill.bulk import bulk_insert, record_stamp, table_of, widen_sqlite_cache
 from sijill.bulk_mode import rebuilt_after
 from sijill.db import transaction
-from sijill.errors import SijillError, Text
 from sijill.ids import reserve_ids
 from sijill.population.batch_candidates import register_blocks, register_size, strong_pairs
 from sijill.population.blocks import with_name_keys
@@ -44,6 +43,7 @@ from sijill.population.idcs import issue, issue_for_load
 from sijill.population.import_file import PERSON_COLUMNS, read_rows, shape
 from sijill.population.models import Person, PersonSource, Registration, RegistrationCandidate
 from sijill.population.validation_batch import check_people
+from sijill.table_files import rows_rejected
 from sijill.territory.models import TerritoryUnit
 
 CHUNK_ROWS = 200_000
@@ -98,28 +98,6 @@ def _write_errors(problems: pl.DataFrame, frame: pl.DataFrame, path: Path) -> No
     with_ids.select(ERROR_COLUMNS).sort("row").write_csv(path)
 
 
-def _rejected(problems: pl.DataFrame, bad_rows: int, error_path: Path) -> SijillError:
-    sample = problems.head(20).select("row", "field", "value", "rule", "message_fr").to_dicts()
-    return SijillError(
-        code="import_invalid_rows",
-        status=422,
-        field="file",
-        value=str(error_path),
-        message=Text(
-            ar=f"{problems.height} خطأ في {bad_rows} سطر؛ لم يسجل أي شيء. التفاصيل في {error_path}",
-            fr=f"{problems.height} erreur(s) sur {bad_rows} ligne(s) ; rien n'a été enregistré. "
-            f"Détail dans {error_path}",
-            en=f"{problems.height} problem(s) in {bad_rows} row(s); nothing written; see {error_path}",
-        ),
-        fix=Text(
-            "صححوا الأسطر المذكورة في ملف الأخطاء وأعيدوا الاستيراد",
-            "Corrigez les lignes du fichier d'erreurs puis relancez l'import",
-            "fix the rows listed in the error file and import again",
-        ),
-        details=sample,
-    )
-
-
 def check_file(path: Path, *, known_annexes: set[str], today: date) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(shaped rows, normalised rows, problems) for a whole file, vectorised."""
     frame = shape(read_rows(path))
@@ -150,7 +128,7 @@ def import_persons(
     if problems.height:
         _write_errors(problems, frame, error_path)
         if not accept_valid:
-            raise _rejected(problems, bad_rows, error_path)
+            raise rows_rejected(problems, bad_rows, error_path)
         normalised = normalised.filter(~pl.col("row").cast(pl.Int64).is_in(problems["row"].implode()))
     with factory() as session:
         done = pl.read_database(

@@ -8,7 +8,6 @@ refused when loaded, with the file and line at fault, in Arabic and French.
 from __future__ import annotations
 
 import itertools
-import re
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -326,17 +325,7 @@ def parse_rule(doc: RuleDocument) -> ProgrammeRule:
             "reasons",
         },
     )
-    for key in ("id", "version"):
-        # Rule references end up in batch SQL and file names: plain characters only.
-        if not re.fullmatch(r"[A-Za-z0-9._-]{1,40}", str(doc.at((key,)))):
-            raise doc.error(
-                (key,),
-                _problem(
-                    f"«{key}»: حروف وأرقام ونقط وشرطات فقط",
-                    f"« {key} » : lettres, chiffres, points et tirets seulement",
-                    f"{key} may hold only letters, digits, dots, dashes",
-                ),
-            )
+    doc.identifiers("id", "version")
     doc.only_keys(("eligible_when",), {"all"})
     items = doc.sequence(("eligible_when", "all"))
     conditions = tuple(_condition(doc, ("eligible_when", "all", i)) for i in range(len(items)))
@@ -355,17 +344,7 @@ def parse_rule(doc: RuleDocument) -> ProgrammeRule:
                     f"reason {condition.reason} has no text under reasons",
                 ),
             )
-    start = doc.day(("effective_from",))
-    end = doc.day(("effective_to",)) if doc.get(("effective_to",)) is not None else None
-    if end is not None and end <= start:
-        raise doc.error(
-            ("effective_to",),
-            _problem(
-                "تاريخ النهاية قبل تاريخ البداية",
-                "la date de fin précède la date de début",
-                "effective_to must be after effective_from",
-            ),
-        )
+    start, end = doc.validity()
     return ProgrammeRule(
         id=doc.string(("id",)),
         version=str(doc.at(("version",))),

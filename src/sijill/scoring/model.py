@@ -9,7 +9,6 @@ with the line at fault.
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -229,30 +228,10 @@ def parse_model(
             ),
         )
     questionnaire = questionnaires[ref]
-    for key in ("id", "version"):
-        # Model references end up in batch SQL and file names: plain characters only.
-        if not re.fullmatch(r"[A-Za-z0-9._-]{1,40}", str(doc.at((key,)))):
-            raise doc.error(
-                (key,),
-                _problem(
-                    f"«{key}»: حروف وأرقام ونقط وشرطات فقط",
-                    f"« {key} » : lettres, chiffres, points et tirets seulement",
-                    f"{key} may hold only letters, digits, dots, dashes, underscores",
-                ),
-            )
+    doc.identifiers("id", "version")
     doc.only_keys(("submodels",), set(MILIEUS))
     submodels = {m: _submodel(doc, m, questionnaire, coefficients) for m in MILIEUS}
-    start = doc.day(("effective_from",)) if coefficients else date.min
-    end = doc.day(("effective_to",)) if doc.get(("effective_to",)) is not None else None
-    if end is not None and end <= start:
-        raise doc.error(
-            ("effective_to",),
-            _problem(
-                "تاريخ النهاية قبل تاريخ البداية",
-                "la date de fin précède la date de début",
-                "effective_to must be after effective_from",
-            ),
-        )
+    start, end = doc.validity(None if coefficients else date.min)
     return IndexModel(
         id=doc.string(("id",)),
         version=str(doc.at(("version",))),
