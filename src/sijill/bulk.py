@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import io
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -192,3 +193,11 @@ def read_fixed_rows(connection: Connection, sql: str, fields: Sequence[tuple[str
     if not layout_holds:
         raise ValueError("a value of the COPY stream is NULL or not of the expected width")
     return rows
+
+
+def identifier_literal(value: str) -> str:
+    """A rule-file identifier (model ref, variable name, region code) as an SQL string literal, for
+    COPY statements, which take no parameters. Anything but plain identifier characters is refused."""
+    if not re.fullmatch(r"[\w@.\-]+", value):
+        raise ValueError(f"not an identifier: {value!r}")
+    return f"'{value}'"

@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel
 
 from sijill.api.deps import CurrentActor, SessionDep
-from sijill.programmes.simulate import simulate
+from sijill.programmes.simulate import SimulationReport, simulate
 
 router = APIRouter(prefix="/programmes", tags=["programmes"])
 Identifier = r"^[A-Za-z0-9._@-]{1,82}$"
-
-
-class SimulationOut(BaseModel):
-    programme: str
-    rule: str
-    scenario: str
-    model: str
-    scenario_model: str
-    as_of: date
-    period: str | None
-    # Per region and milieu: households_before/after/in/out, persons_before/after/in/out,
-    # amount_before/after.
-    rows: list[dict[str, Any]]
-    totals: dict[str, Any]
 
 
 @router.get("/{programme}/simulation")
@@ -40,10 +25,10 @@ def simulation(
     ] = None,
     model: Annotated[str | None, Query(pattern=Identifier, description="index model version")] = None,
     as_of: Annotated[date | None, Query(description="decision day (default: today)")] = None,
-) -> SimulationOut:
+) -> SimulationReport:
     """The registry decided by the rule in force and by the changed one: who comes in, who goes
     out, what it costs, by region and milieu. Aggregates only."""
-    report = simulate(
+    return simulate(
         session=session,
         actor=actor,
         programme=programme,
@@ -52,4 +37,3 @@ def simulation(
         schedule=schedule,
         model=model,
     )
-    return SimulationOut(**report.__dict__)

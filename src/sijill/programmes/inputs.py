@@ -14,7 +14,7 @@ from datetime import date
 import polars as pl
 from sqlalchemy import Connection
 
-from sijill.bulk import read_frame
+from sijill.bulk import identifier_literal, read_frame
 from sijill.linkage.links import links_in_force
 from sijill.programmes.decide import HOUSEHOLD_SCHEMA, MEMBER_SCHEMA
 from sijill.scoring.survey import age_at
@@ -78,7 +78,7 @@ def _indexes(connection: Connection, model: str, household_id: int | None) -> pl
         if household_id is not None
         else ""
     )
-    model_literal = "'" + model.replace("'", "''") + "'"
+    model_literal = identifier_literal(model)
     scores = read_frame(
         connection,
         f"SELECT s.declaration_id, s.id, s.score FROM index_score s WHERE s.model = {model_literal}{one}",  # noqa: S608

@@ -10,14 +10,13 @@ read by name from their JSON documents instead.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
 import polars as pl
 from sqlalchemy import Connection
 
-from sijill.bulk import read_fixed_rows, read_frame
+from sijill.bulk import identifier_literal, read_fixed_rows, read_frame
 from sijill.scoring.compiled import MILIEU, REGION
 from sijill.scoring.derive import as_model_input
 from sijill.scoring.packed import matrix_of, unpack, width
@@ -33,22 +32,14 @@ _FRAME_TYPES: dict[str, pl.DataType] = {
 _KEYS: dict[str, pl.DataType] = {"declaration_id": pl.Int64(), "household_id": pl.Int64()}
 
 
-def _literal(value: str) -> str:
-    """A rule-file identifier as an SQL string literal (COPY takes no parameters)."""
-    if not re.fullmatch(r"[\w@.\-]+", value):
-        raise ValueError(f"not an identifier: {value!r}")
-    return f"'{value}'"
-
-
 def _array(values: list[str]) -> str:
-    return f"ARRAY[{', '.join(_literal(v) for v in values)}]::text[]"
+    return f"ARRAY[{', '.join(identifier_literal(v) for v in values)}]::text[]"
 
 
 def _packed_in_layout(dialect: str, questionnaire: Questionnaire) -> str:
     length = "octet_length" if dialect == "postgresql" else "length"
-    return (
-        f"(d.questionnaire = {_literal(questionnaire.ref)} AND {length}(f.packed_variables) = {width(questionnaire)})"
-    )
+    ref = identifier_literal(questionnaire.ref)
+    return f"(d.questionnaire = {ref} AND {length}(f.packed_variables) = {width(questionnaire)})"
 
 
 def _households_sql(dialect: str, regions: list[str]) -> str:
@@ -84,9 +75,9 @@ def _by_name_sql(dialect: str, questionnaire: Questionnaire, variables: list[Que
     """The variables of the range's declarations that have no vector in the layout, from JSON."""
     if dialect == "postgresql":
         # One `->>` and a cast per variable: twice as fast as jsonb_to_record.
-        pulled = ", ".join(f"(f.variables->>{_literal(q.name)})::{_SQL_TYPES[q.kind]}" for q in variables)
+        pulled = ", ".join(f"(f.variables->>{identifier_literal(q.name)})::{_SQL_TYPES[q.kind]}" for q in variables)
     else:
-        pulled = ", ".join(f"json_extract(f.variables, '$.' || {_literal(q.name)})" for q in variables)
+        pulled = ", ".join(f"json_extract(f.variables, '$.' || {identifier_literal(q.name)})" for q in variables)
     false = "false" if dialect == "postgresql" else "0"
     return (
         f"SELECT d.id, {pulled} FROM declaration d JOIN declaration_form f ON f.declaration_id = d.id "  # noqa: S608
