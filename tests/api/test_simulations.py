@@ -48,11 +48,19 @@ def test_an_analyst_sees_who_comes_in_and_what_it_costs(client: TestClient, logi
     assert totals["amount_after"] - totals["amount_before"] == 500.0
     assert [(r["region"], r["milieu"], r["households_in"]) for r in body["rows"]] == [("03", "urban", 1)]
     assert "6700000001" not in response.text and declared not in response.text
+    # Households declared at the counter have no true consumption to measure errors against.
+    assert body["truth"] is None and "poor" not in totals
 
 
 @pytest.mark.parametrize(
     ("params", "status"),
-    [({"threshold": 25}, 422), ({"schedule": 2031}, 422), ({"threshold": "high"}, 422)],
+    [
+        ({"threshold": 25}, 422),
+        ({"schedule": 2031}, 422),
+        ({"threshold": "high"}, 422),
+        ({"poverty_line": 0}, 422),
+        ({"poverty_line": "low"}, 422),
+    ],
 )
 def test_bad_scenarios(client: TestClient, login: Login, params: dict[str, object], status: int) -> None:
     response = client.get("/api/programmes/asd/simulation", params=params, headers=login("analyst"))

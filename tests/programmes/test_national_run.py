@@ -25,7 +25,7 @@ from sijill.programmes.service import run_eligibility
 from sijill.programmes.simulate import simulate
 from sijill.scoring.model import model_in_force, shipped_models
 from sijill.social_registry.bulk_load import load_synthetic_households
-from sijill.social_registry.models import Household, household_number
+from sijill.social_registry.models import Household, SyntheticTruth, household_number
 from sijill.synth import SynthConfig, generate
 from sijill.territory.service import import_territory
 from tests.conftest import actor
@@ -170,6 +170,9 @@ def test_command_line_runs_shows_and_checks(
     simulated = sijill("simulate", "--programme", "asd", "--threshold", "9.9", "--as-of", "2026-06-01", db_url=db_url)
     assert simulated.returncode == 0, simulated.stderr
     assert "asd@2026-01 → asd@2026-01+threshold-9.9" in simulated.stdout
+    assert "Against the true consumption, poverty line 9.743001" in simulated.stdout
+    bad_line = sijill("simulate", "--programme", "asd", "--poverty-line", "40", db_url=db_url)
+    assert bad_line.returncode == 2 and "poverty_line" in bad_line.stderr and "Traceback" not in bad_line.stderr
     no_threshold = sijill("simulate", "--programme", "amo-achamil", "--threshold", "9.9", db_url=db_url)
     assert no_threshold.returncode == 2 and "seuil" in no_threshold.stderr
     broken = tmp_path / "broken.yaml"
@@ -227,3 +230,72 @@ def test_simulation_refuses_agents_and_bad_scenarios(registry: sessionmaker[Sess
             with pytest.raises(SijillError) as caught:
                 simulate(session=session, actor=analyst, as_of=DAY, **arguments)
             assert caught.value.code.startswith(code) and caught.value.message.fr
+
+
+def _truth(factory: sessionmaker[Session]) -> dict[int, float]:
+    with factory() as session:
+        return dict(session.execute(select(SyntheticTruth.household_id, SyntheticTruth.log_consumption)).all())
+
+
+def test_every_generated_household_keeps_its_true_consumption(registry: sessionmaker[Session], synth: Path) -> None:
+    truth = _truth(registry)
+    with registry() as session:
+        households = set(session.execute(select(Household.id)).scalars())
+    generated = pl.read_parquet(synth / "truth" / "households.parquet")
+    # Households the load refused (a member unknown, a declarant minor...) have no truth either.
+    assert set(truth) == households and 0 < len(truth) <= generated.height
+    assert set(truth.values()) <= set(generated["log_consumption"])
+
+
+def test_errors_against_the_true_consumption_are_those_of_the_stored_decisions(
+    registry: sessionmaker[Session], system_actor: Actor
+) -> None:
+    analyst = actor(Role.POLICY_ANALYST, None, "analyst")
+    with transaction(registry) as session:
+        report = simulate(session=session, actor=analyst, programme="asd", as_of=DAY, threshold=9.9)
+        base = run_eligibility(session=session, actor=system_actor, as_of=DAY, programme="asd")[0]
+    truth = _truth(registry)
+    line = 9.743001  # the line is the threshold of the rule in force
+    decisions = _stored(registry, base.run_id).with_columns(
+        pl.col("household_id").replace_strict(truth, return_dtype=pl.Float64).alias("log_consumption")
+    )
+    poor = pl.col("log_consumption") <= line
+    eligible = pl.col("status") == "eligible"
+    assert report.truth is not None
+    assert (report.truth.poverty_line, report.truth.households) == (line, len(truth))
+    assert report.truth.poor == decisions.filter(poor).height > 0
+    before = report.truth.before
+    assert before.eligible == base.eligible
+    assert before.inclusion_errors == decisions.filter(eligible & ~poor).height
+    assert before.exclusion_errors == decisions.filter(poor & ~eligible).height
+    assert before.inclusion_error_rate == round(before.inclusion_errors / base.eligible, 4)
+    assert before.exclusion_error_rate == round(before.exclusion_errors / report.truth.poor, 4)
+    # A proxy-means test misses some poor and reaches some who are not: both errors exist.
+    assert 0 < before.inclusion_error_rate < 1 and 0 < before.exclusion_error_rate < 1  # type: ignore[operator]
+    # Raising the threshold against the same line reaches more of the poor and more of the others.
+    after = report.truth.after
+    assert after.eligible == report.totals["households_after"]
+    assert after.exclusion_errors < before.exclusion_errors and after.inclusion_errors > before.inclusion_errors
+    assert sum(r["poor"] for r in report.rows) == report.truth.poor
+    assert sum(r["exclusion_errors_after"] for r in report.rows) == after.exclusion_errors
+
+
+def test_the_poverty_line_can_be_chosen_and_programmes_without_a_threshold_need_one(
+    registry: sessionmaker[Session],
+) -> None:
+    analyst = actor(Role.POLICY_ANALYST, None, "analyst")
+    truth = _truth(registry)
+    with transaction(registry) as session:
+        higher = simulate(session=session, actor=analyst, programme="asd", as_of=DAY, poverty_line=10.5)
+        achamil = simulate(session=session, actor=analyst, programme="amo-achamil", as_of=DAY)
+        achamil_line = simulate(session=session, actor=analyst, programme="amo-achamil", as_of=DAY, poverty_line=9.3)
+        with pytest.raises(SijillError) as caught:
+            simulate(session=session, actor=analyst, programme="asd", as_of=DAY, poverty_line=0.0)
+    assert higher.truth is not None and higher.truth.poverty_line == 10.5
+    assert higher.truth.poor == sum(1 for v in truth.values() if v <= 10.5)
+    # Unchanged rule: both sides alike.
+    assert higher.truth.before == higher.truth.after
+    assert caught.value.field == "poverty_line" and caught.value.message.ar
+    # AMO Achamil has no ceiling to read a line from: no errors unless one is given.
+    assert achamil.truth is None and "poor" not in achamil.totals
+    assert achamil_line.truth is not None and achamil_line.truth.poverty_line == 9.3

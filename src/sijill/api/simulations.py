@@ -25,9 +25,14 @@ def simulation(
     ] = None,
     model: Annotated[str | None, Query(pattern=Identifier, description="index model version")] = None,
     as_of: Annotated[date | None, Query(description="decision day (default: today)")] = None,
+    poverty_line: Annotated[
+        float | None,
+        Query(gt=0, lt=20, description="on generated data: true-consumption line for the errors (index scale)"),
+    ] = None,
 ) -> SimulationReport:
     """The registry decided by the rule in force and by the changed one: who comes in, who goes
-    out, what it costs, by region and milieu. Aggregates only."""
+    out, what it costs, by region and milieu. Aggregates only. On generated data, `truth` gives
+    each rule's inclusion and exclusion errors against the true consumption."""
     return simulate(
         session=session,
         actor=actor,
@@ -36,4 +41,5 @@ def simulation(
         threshold=threshold,
         schedule=schedule,
         model=model,
+        poverty_line=poverty_line,
     )

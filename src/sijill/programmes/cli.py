@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from sijill.cli_support import cli_actor, cli_transaction, console, date_option
+
+if TYPE_CHECKING:
+    from sijill.programmes.simulate import TruthComparison
 
 programmes_app = typer.Typer(help="Programme rules / قواعد البرامج / règles des programmes", no_args_is_help=True)
 eligibility_app = typer.Typer(help="Eligibility / الاستحقاق / éligibilité", no_args_is_help=True)
@@ -133,8 +136,13 @@ def simulate_command(
     schedule: Annotated[int | None, typer.Option(help="the amounts of the version starting that year")] = None,
     model: ModelOption = None,
     as_of: AsOfOption = None,
+    poverty_line: Annotated[
+        float | None,
+        typer.Option(help="on generated data: the true-consumption line errors are measured against (index scale)"),
+    ] = None,
 ) -> None:
-    """What-if: households and persons newly in and out, and the amount, by region and milieu."""
+    """What-if: households and persons newly in and out, and the amount, by region and milieu; on
+    generated data, each rule's inclusion and exclusion errors against the true consumption."""
     from datetime import date
 
     from sijill.programmes.simulate import simulate
@@ -149,6 +157,7 @@ def simulate_command(
             threshold=threshold,
             schedule=schedule,
             model=model,
+            poverty_line=poverty_line,
         )
     title = f"{report.rule} → {report.scenario} as of {report.as_of} (model {report.model} → {report.scenario_model})"
     columns = (
@@ -165,3 +174,33 @@ def simulate_command(
     for row in [*report.rows, {"region": "all", "milieu": "", **report.totals}]:
         table.add_row(row["region"], row["milieu"], *(f"{row[c]:,.0f}" for c in columns))
     console.print(table)
+    if report.truth is not None:
+        console.print(_truth_table(report.truth))
+
+
+def _truth_table(truth: TruthComparison) -> Table:
+    table = Table(
+        "rule",
+        "eligible",
+        "inclusion errors",
+        "inclusion rate",
+        "exclusion errors",
+        "exclusion rate",
+        title=(
+            f"Against the true consumption, poverty line {truth.poverty_line}: "
+            f"{truth.poor:,} poor of {truth.households:,} households"
+        ),
+    )
+    for side, errors in (("before", truth.before), ("after", truth.after)):
+        rates = [
+            f"{r:.1%}" if r is not None else "-" for r in (errors.inclusion_error_rate, errors.exclusion_error_rate)
+        ]
+        table.add_row(
+            side,
+            f"{errors.eligible:,}",
+            f"{errors.inclusion_errors:,}",
+            rates[0],
+            f"{errors.exclusion_errors:,}",
+            rates[1],
+        )
+    return table

@@ -8,6 +8,7 @@ run): only the WHERE clauses differ, never the logic, so both decide alike.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -52,8 +53,17 @@ def _literal_day(day: date) -> str:
     return f"'{date.isoformat(day)}'"  # a date object, formatted here: nothing from input
 
 
-def _declarations(connection: Connection, as_of: date, household_id: int | None) -> pl.DataFrame:
-    one = f" AND d.household_id = {int(household_id)}" if household_id is not None else ""
+# Some households (the counter, a batch of applications) rather than the whole registry.
+Households = Sequence[int] | None
+
+
+def _id_list(ids: Sequence[int]) -> str:
+    # Integers formatted here: nothing from input reaches the SQL text. An empty list matches nothing.
+    return ", ".join(str(int(i)) for i in ids) or "NULL"
+
+
+def _declarations(connection: Connection, as_of: date, household_ids: Households) -> pl.DataFrame:
+    one = f" AND d.household_id IN ({_id_list(household_ids)})" if household_ids is not None else ""
     sql = (
         "SELECT d.id, d.household_id, d.number, d.declarant_person_id, h.milieu, substr(h.annex_code, 1, 2) "  # noqa: S608
         "FROM declaration d JOIN household h ON h.id = d.household_id "
@@ -71,11 +81,11 @@ def _declarations(connection: Connection, as_of: date, household_id: int | None)
     return versions.sort("number").group_by("household_id").last()
 
 
-def _indexes(connection: Connection, model: str, household_id: int | None) -> pl.DataFrame:
+def _indexes(connection: Connection, model: str, household_ids: Households) -> pl.DataFrame:
     """declaration_id -> the index by ``model``: its latest correction, or the calculated score."""
     one = (
-        f" AND s.declaration_id IN (SELECT id FROM declaration WHERE household_id = {int(household_id)})"  # noqa: S608
-        if household_id is not None
+        f" AND s.declaration_id IN (SELECT id FROM declaration WHERE household_id IN ({_id_list(household_ids)}))"  # noqa: S608
+        if household_ids is not None
         else ""
     )
     model_literal = identifier_literal(model)
@@ -114,10 +124,16 @@ _REGISTER_FACTS: dict[str, pl.DataType] = {
 }
 
 
-def _members(connection: Connection, as_of: date, declarations: pl.DataFrame, household_id: int | None) -> pl.DataFrame:
-    if household_id is not None and declarations.height == 0:
+def _members(
+    connection: Connection, as_of: date, declarations: pl.DataFrame, household_ids: Households
+) -> pl.DataFrame:
+    if household_ids is not None and declarations.height == 0:
         return pl.DataFrame(schema=MEMBER_SCHEMA)
-    one = f" WHERE m.declaration_id = {int(declarations['declaration_id'][0])}" if household_id is not None else ""
+    one = (
+        f" WHERE m.declaration_id IN ({_id_list(declarations['declaration_id'].to_list())})"
+        if household_ids is not None
+        else ""
+    )
     # A birth year alone stands for 1 January, as at registration.
     if connection.dialect.name == "postgresql":
         year_only = "make_date(p.birth_year, 1, 1)"
@@ -154,12 +170,12 @@ def with_index_of(connection: Connection, households: pl.DataFrame, model: str) 
     return households.drop("index").join(indexes, on="declaration_id", how="left").select(HOUSEHOLD_SCHEMA.keys())
 
 
-def read_inputs(connection: Connection, *, as_of: date, model: str, household_id: int | None = None) -> Inputs:
-    """Every household's inputs (or one household's) for decisions on ``as_of``."""
-    declarations = _declarations(connection, as_of, household_id)
-    indexes = _indexes(connection, model, household_id)
+def read_inputs(connection: Connection, *, as_of: date, model: str, household_ids: Households = None) -> Inputs:
+    """Every household's inputs (or those of ``household_ids``) for decisions on ``as_of``."""
+    declarations = _declarations(connection, as_of, household_ids)
+    indexes = _indexes(connection, model, household_ids)
     households = declarations.join(indexes, on="declaration_id", how="left").select(HOUSEHOLD_SCHEMA.keys())
-    members = _members(connection, as_of, declarations, household_id)
-    person_ids = members.get_column("person_id").to_list() if household_id is not None else None
+    members = _members(connection, as_of, declarations, household_ids)
+    person_ids = members.get_column("person_id").to_list() if household_ids is not None else None
     links = links_in_force(connection, as_of, person_ids).select("person_id", "registry", "external_record_id")
     return Inputs(as_of=as_of, model=model, households=households.sort("household_id"), members=members, links=links)

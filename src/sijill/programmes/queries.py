@@ -99,7 +99,7 @@ def household_eligibility(
     household = scoped_household(session, actor, number)
     day = as_of or date.today()
     rules = rules_in_force(shipped_rules(), day, programme)
-    inputs = read_inputs(session.connection(), as_of=day, model=model_ref(day, model), household_id=household.id)
+    inputs = read_inputs(session.connection(), as_of=day, model=model_ref(day, model), household_ids=[household.id])
     if inputs.households.height == 0:
         raise SijillError(
             code="not_declared_yet",

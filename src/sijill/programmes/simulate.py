@@ -1,6 +1,10 @@
 """What-if: the same registry decided by a changed rule (another threshold, another schedule,
 another index model), against the rule in force: who comes in, who goes out, what it costs, by
 region and milieu. Aggregates only: no named household leaves this module.
+
+On generated data, whose true consumption is known, both rules are also measured against it: the
+inclusion error (households reached that are not poor) and the exclusion error (poor households
+missed), for a poverty line on the index's scale.
 """
 
 from __future__ import annotations
@@ -16,12 +20,38 @@ from sqlalchemy.orm import Session
 from sijill.access import audit
 from sijill.access.actor import Actor
 from sijill.access.roles import Permission
+from sijill.bulk import read_frame
 from sijill.errors import SijillError, Text, invalid
 from sijill.programmes.decide import ELIGIBLE, decide, member_links_of
 from sijill.programmes.inputs import read_inputs, with_index_of
 from sijill.programmes.rule_types import IndexCondition, ProgrammeRule
 from sijill.programmes.rules import rule_in_force, shipped_rules
 from sijill.programmes.service import model_ref
+from sijill.social_registry.models import SyntheticTruth
+
+
+@dataclass(frozen=True)
+class TargetingErrors:
+    """One rule's decisions against the true consumption."""
+
+    eligible: int
+    # Eligible and not poor; its rate is a share of the eligible.
+    inclusion_errors: int
+    inclusion_error_rate: float | None
+    # Poor and not eligible (refused, excluded, or not decidable); its rate is a share of the poor.
+    exclusion_errors: int
+    exclusion_error_rate: float | None
+
+
+@dataclass(frozen=True)
+class TruthComparison:
+    """Both rules against the true consumption of the households whose truth is known."""
+
+    poverty_line: float
+    households: int
+    poor: int
+    before: TargetingErrors
+    after: TargetingErrors
 
 
 @dataclass(frozen=True)
@@ -37,6 +67,8 @@ class SimulationReport:
     # after, newly in, newly out, the amount before and after.
     rows: list[dict[str, Any]]
     totals: dict[str, Any]
+    # Only on generated data; then `rows` also count the poor and each rule's errors.
+    truth: TruthComparison | None
 
 
 def _with_threshold(rule: ProgrammeRule, threshold: float) -> ProgrammeRule:
@@ -95,6 +127,80 @@ def _outcome(
     )
 
 
+def _with_truth(session: Session, frame: pl.DataFrame) -> pl.DataFrame:
+    truth = read_frame(
+        session.connection(),
+        f"SELECT household_id, log_consumption FROM {SyntheticTruth.__tablename__}",  # noqa: S608
+        {"household_id": pl.Int64(), "log_consumption": pl.Float64()},
+    )
+    return frame.join(truth, on="household_id", how="left")
+
+
+def _poverty_line(rule: ProgrammeRule, given: float | None) -> float | None:
+    if given is not None:
+        _check_index_value("poverty_line", given)
+        return given
+    # The line the rule in force targets: its own threshold.
+    return next(
+        (c.bracket.at_most for c in rule.conditions if isinstance(c, IndexCondition) and c.bracket.at_most),
+        None,
+    )
+
+
+def _check_index_value(field: str, value: float) -> None:
+    if not 0 < value < 20:
+        raise invalid(
+            field,
+            value,
+            Text(
+                "قيمة بين 0 و20 على سلم المؤشر",
+                "valeur entre 0 et 20 sur l'échelle de l'indice",
+                "a value between 0 and 20 on the index's scale",
+            ),
+            Text("مثال: 9.8", "exemple : 9,8", "e.g. 9.8"),
+        )
+
+
+def _error_counts(line: float | None, frame: pl.DataFrame) -> list[pl.Expr]:
+    """Per rule, inclusion and exclusion errors; none without a line or without any truth."""
+    known = pl.col("log_consumption").is_not_null()
+    if line is None or not frame.select(known.any()).item():
+        return []
+    poor = known & (pl.col("log_consumption") <= line)
+    counts = [poor.sum().alias("poor")]
+    for side in ("before", "after"):
+        eligible = pl.col(f"eligible_{side}")
+        counts += [
+            (known & eligible & ~poor).sum().alias(f"inclusion_errors_{side}"),
+            (poor & ~eligible).sum().alias(f"exclusion_errors_{side}"),
+        ]
+    return counts
+
+
+def _comparison(line: float | None, frame: pl.DataFrame, totals: dict[str, Any]) -> TruthComparison | None:
+    if line is None or "poor" not in totals:
+        return None
+    return TruthComparison(
+        poverty_line=line,
+        households=int(frame.get_column("log_consumption").is_not_null().sum()),
+        poor=totals["poor"],
+        before=_errors(totals, frame, "before"),
+        after=_errors(totals, frame, "after"),
+    )
+
+
+def _errors(totals: dict[str, Any], frame: pl.DataFrame, side: str) -> TargetingErrors:
+    eligible = frame.filter(pl.col("log_consumption").is_not_null() & pl.col(f"eligible_{side}")).height
+    inclusion, exclusion = totals[f"inclusion_errors_{side}"], totals[f"exclusion_errors_{side}"]
+    return TargetingErrors(
+        eligible=eligible,
+        inclusion_errors=inclusion,
+        inclusion_error_rate=round(inclusion / eligible, 4) if eligible else None,
+        exclusion_errors=exclusion,
+        exclusion_error_rate=round(exclusion / totals["poor"], 4) if totals["poor"] else None,
+    )
+
+
 def _aggregate(frame: pl.DataFrame) -> list[pl.Expr]:
     before, after = pl.col("eligible_before"), pl.col("eligible_after")
     newly_in, newly_out = after & ~before, before & ~after
@@ -121,17 +227,16 @@ def simulate(
     threshold: float | None = None,
     schedule: int | None = None,
     model: str | None = None,
+    poverty_line: float | None = None,
 ) -> SimulationReport:
-    """The rule in force on ``as_of`` against the same rule with the changes given."""
+    """The rule in force on ``as_of`` against the same rule with the changes given; on generated
+    data, both against the true consumption with ``poverty_line`` (default: the threshold of the
+    rule in force)."""
     actor.require(Permission.SIMULATE)
-    if threshold is not None and not 0 < threshold < 20:
-        raise invalid(
-            "threshold",
-            threshold,
-            Text("عتبة بين 0 و20", "seuil entre 0 et 20", "a threshold between 0 and 20"),
-            Text("مثال: 9.8", "exemple : 9,8", "e.g. 9.8"),
-        )
+    if threshold is not None:
+        _check_index_value("threshold", threshold)
     base = rule_in_force(shipped_rules(), programme, as_of)
+    line = _poverty_line(base, poverty_line)
     scenario = _schedule(programme, schedule) if schedule is not None else base
     if threshold is not None:
         scenario = _with_threshold(scenario, threshold)
@@ -150,8 +255,10 @@ def simulate(
         .join(_outcome(scenario, other, inputs.members, inputs.links, links, "after"), on="household_id")
         .with_columns(pl.col("persons").fill_null(0))
     )
-    rows = frame.group_by("region", "milieu").agg(_aggregate(frame)).sort("region", "milieu").to_dicts()
-    totals = frame.select(_aggregate(frame)).to_dicts()[0]
+    frame = _with_truth(session, frame)
+    aggregates = _aggregate(frame) + _error_counts(line, frame)
+    rows = frame.group_by("region", "milieu").agg(aggregates).sort("region", "milieu").to_dicts()
+    totals = frame.select(aggregates).to_dicts()[0]
     report = SimulationReport(
         programme=programme,
         rule=base.ref,
@@ -162,6 +269,7 @@ def simulate(
         period=base.entitlement.period if base.entitlement else None,
         rows=rows,
         totals=totals,
+        truth=_comparison(line, frame, totals),
     )
     audit.record(
         session,

@@ -38,10 +38,20 @@ from sijill.social_registry.models import (
     Household,
     HouseholdMember,
     IndexScore,
+    SyntheticTruth,
 )
 from sijill.social_registry.scores import compiled_models
 
-TABLES = ("household", "household_member", "declaration", "declaration_form", "declaration_member", "index_score")
+TABLES = (
+    "household",
+    "household_member",
+    "declaration",
+    "declaration_form",
+    "declaration_member",
+    "index_score",
+    "synthetic_truth",
+)
+TRUTH_FILE = Path("truth") / "households.parquet"
 
 
 @dataclass
@@ -75,6 +85,15 @@ def _member_rejections(members: pl.DataFrame, households: pl.DataFrame) -> pl.Da
             no_declarant.select(KEY, pl.lit("declarant_not_member").alias("rule")),
         ]
     )
+
+
+def _load_truth(session: Session, truth_file: Path, household_ids: pl.DataFrame) -> None:
+    """The generator's true consumption of the households loaded (`household_ids`: key → id)."""
+    if not truth_file.exists():
+        return
+    truth = pl.read_parquet(truth_file, columns=["household_id", "consumption_per_capita_dh", "log_consumption"])
+    loaded = household_ids.join(truth.rename({"household_id": KEY}), on=KEY).drop(KEY)
+    bulk_insert(session, table_of(SyntheticTruth), loaded.to_arrow())
 
 
 def load_synthetic_households(
@@ -181,6 +200,7 @@ def load_synthetic_households(
                 pl.lit(actor.username).alias("calculated_by"),
             ).to_arrow(),
         )
+        _load_truth(session, synth_dir / TRUTH_FILE, features.select(KEY, "household_id"))
     report.households = features.height
     report.members = members.height
     audit.record(

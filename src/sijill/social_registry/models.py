@@ -195,3 +195,16 @@ class ScoreEvent(Base):
     cause: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SyntheticTruth(Base):
+    """What a proxy-means test cannot see: a synthetic household's true consumption, written only
+    when generated data is loaded (demo, tests, benchmarks), so that targeting can be measured
+    against it. A registry of real households leaves this table empty."""
+
+    __tablename__ = "synthetic_truth"
+
+    household_id: Mapped[int] = mapped_column(Integer, ForeignKey("household.id"), primary_key=True)
+    consumption_per_capita_dh: Mapped[float] = mapped_column(Float)
+    # On the index's scale (the log of yearly consumption per person).
+    log_consumption: Mapped[float] = mapped_column(Float)
