@@ -2,6 +2,7 @@
 
 from sijill.access import models as access_models
 from sijill.db import Base
+from sijill.enrollment import models as enrollment_models
 from sijill.linkage import models as linkage_models
 from sijill.population import models as population_models
 from sijill.programmes import models as programme_models
@@ -10,6 +11,7 @@ from sijill.territory import models as territory_models
 
 __all__ = [
     "Base",
+    "enrollment_models",
     "access_models",
     "linkage_models",
     "population_models",

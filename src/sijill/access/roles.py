@@ -17,6 +17,8 @@ class Role(StrEnum):
     POLICY_ANALYST = "policy_analyst"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    # Not an account: whoever sends a form online or asks a file's status. No user can hold it.
+    CITIZEN = "citizen"
 
 
 class Permission(StrEnum):
@@ -36,6 +38,9 @@ class Permission(StrEnum):
     REGISTRY_IMPORT = "registry:import"
     ELIGIBILITY_READ = "eligibility:read"
     ELIGIBILITY_RUN = "eligibility:run"
+    APPLICATION_SUBMIT = "application:submit"
+    APPLICATION_READ = "application:read"
+    APPLICATION_VALIDATE = "application:validate"
 
 
 _ALL = frozenset(Permission)
@@ -49,6 +54,9 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.HOUSEHOLD_READ,
             Permission.HOUSEHOLD_WRITE,
             Permission.ELIGIBILITY_READ,
+            Permission.APPLICATION_SUBMIT,
+            Permission.APPLICATION_READ,
+            Permission.APPLICATION_VALIDATE,
         }
     ),
     # A reviewer, not the agent who took the form, may correct an index (with a reason, audited).
@@ -69,6 +77,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REPORT_READ,
             Permission.HOUSEHOLD_READ,
             Permission.ELIGIBILITY_READ,
+            Permission.APPLICATION_READ,
         }
     ),
     Role.SUPERVISOR_REGION: frozenset(
@@ -78,6 +87,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REPORT_READ,
             Permission.HOUSEHOLD_READ,
             Permission.ELIGIBILITY_READ,
+            Permission.APPLICATION_READ,
         }
     ),
     Role.SUPERVISOR_NATIONAL: frozenset(
@@ -87,6 +97,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REPORT_READ,
             Permission.HOUSEHOLD_READ,
             Permission.ELIGIBILITY_READ,
+            Permission.APPLICATION_READ,
         }
     ),
     Role.PROGRAMME_OPERATOR: frozenset({Permission.TERRITORY_READ, Permission.OPERATOR_DECIDE}),
@@ -99,9 +110,11 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.PERSON_READ,
             Permission.HOUSEHOLD_READ,
             Permission.ELIGIBILITY_READ,
+            Permission.APPLICATION_READ,
         }
     ),
     Role.ADMIN: _ALL - {Permission.OPERATOR_DECIDE},
+    Role.CITIZEN: frozenset({Permission.APPLICATION_SUBMIT}),
 }
 
 # The territorial level a role's scope must sit at; None means the role is national and
@@ -116,6 +129,7 @@ SCOPE_LEVELS: dict[Role, tuple[str, ...] | None] = {
     Role.POLICY_ANALYST: ("national",),
     Role.AUDITOR: ("national",),
     Role.ADMIN: ("national",),
+    Role.CITIZEN: (),
 }
 
 ROLE_LABELS: dict[Role, Text] = {
@@ -128,4 +142,5 @@ ROLE_LABELS: dict[Role, Text] = {
     Role.POLICY_ANALYST: Text("محلل السياسات", "Analyste des politiques", "policy analyst"),
     Role.AUDITOR: Text("مدقق", "Auditeur", "auditor"),
     Role.ADMIN: Text("مسؤول النظام", "Administrateur", "administrator"),
+    Role.CITIZEN: Text("مواطن", "Citoyen", "citizen"),
 }

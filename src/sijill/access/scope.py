@@ -16,7 +16,11 @@ from sijill.access.actor import Actor
 
 def in_scope(actor: Actor, territory_column: Any) -> ColumnElement[bool]:
     """Predicate: the row's territory code lies inside the actor's scope."""
-    code = actor.scope_code
+    return within(actor.scope_code, territory_column)
+
+
+def within(code: str | None, territory_column: Any) -> ColumnElement[bool]:
+    """Predicate: the row's territory code is ``code`` or lies under it (None: anywhere)."""
     if code is None:
         return true()
     return or_(territory_column == code, territory_column.like(code + ".%", escape="\\"))
