@@ -200,15 +200,17 @@ def citizen_status(session: Session, actor: Actor, receipt: str, idcs: str) -> C
     """The file's state for the person holding both its receipt and the applicant's IDCS. Any
     mismatch answers exactly as an unknown receipt, so neither can be probed alone."""
     file = None
-    if receipt_well_formed(receipt):
+    well_formed = receipt_well_formed(receipt)
+    if well_formed:
         file = session.execute(
             select(Application).where(Application.receipt == receipt, Application.applicant_idcs == idcs)
         ).scalar_one_or_none()
-    audit.record(
-        session, actor, "application.citizen_status", "application", receipt, None, {"found": file is not None}
-    )
+    # A malformed receipt is not kept: it could be anything a stranger typed.
+    shown = receipt if well_formed else None
+    details = {"found": file is not None}
+    audit.record(session, actor, "application.citizen_status", "application", shown, None, details)
     if file is None:
-        raise NotFoundError("application", receipt)
+        raise NotFoundError("application", receipt[:24])
     flow = shipped_workflows()[file.workflow]
     findings = session.execute(
         select(ApplicationVersion.findings).where(
