@@ -11,8 +11,8 @@ from sijill.territory import models as territory_models
 
 __all__ = [
     "Base",
-    "enrollment_models",
     "access_models",
+    "enrollment_models",
     "linkage_models",
     "population_models",
     "programme_models",

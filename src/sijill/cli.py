@@ -14,6 +14,7 @@ from sijill.access.cli import audit_app, users_app
 from sijill.cli_support import console, engine_from_settings, err_console
 from sijill.config import SettingsError, get_settings
 from sijill.db import DatabaseNotMigratedError
+from sijill.enrollment.cli import applications_app
 from sijill.errors import SijillError
 from sijill.linkage.cli import registries_app
 from sijill.population.cli import persons_app
@@ -38,6 +39,7 @@ app.add_typer(households_app, name="households")
 app.add_typer(registries_app, name="registries")
 app.add_typer(programmes_app, name="programmes")
 app.add_typer(eligibility_app, name="eligibility")
+app.add_typer(applications_app, name="applications")
 app.command("simulate")(simulate_command)
 app.command("score")(score_command)
 

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 
 from sijill.api import (
+    applications,
     audit,
     auth,
     eligibility,
@@ -69,6 +70,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     api = APIRouter(prefix="/api")
     for module in (auth, users, territory, persons, registrations, households, eligibility, simulations, models, audit):
         api.include_router(module.router)
+    api.include_router(applications.router)
+    api.include_router(applications.public_router)
     app.include_router(api)
     app.include_router(pages.router)
 

@@ -355,3 +355,7 @@ def withdraw(session: Session, actor: Actor, receipt: str, reason: str) -> Appli
     audit.record(session, actor, "application.withdraw", "application", receipt, file.annex_code, {})
     session.flush()
     return file
+
+
+def status_of(session: Session, application_id: int) -> str:
+    return session.execute(select(Application.status).where(Application.id == application_id)).scalar_one()
