@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from sijill.access.cli import audit_app, users_app
 from sijill.cli_support import console, engine_from_settings, err_console
+from sijill.cnss_sim.cli import cnss_sim_command
 from sijill.config import SettingsError, get_settings
 from sijill.db import DatabaseNotMigratedError
 from sijill.enrollment.cli import applications_app
@@ -42,6 +43,7 @@ app.add_typer(eligibility_app, name="eligibility")
 app.add_typer(applications_app, name="applications")
 app.command("simulate")(simulate_command)
 app.command("score")(score_command)
+app.command("cnss-sim")(cnss_sim_command)
 
 
 @db_app.command("upgrade")

@@ -10,7 +10,7 @@ from datetime import date
 
 from rich.console import Console
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from sijill.access.actor import Actor
 from sijill.config import get_settings
@@ -42,6 +42,11 @@ def cli_transaction(check_migrated: bool = True) -> Iterator[Session]:
             yield session
     finally:
         engine.dispose()
+
+
+def cli_sessionmaker() -> sessionmaker[Session]:
+    """Sessions for a long-running command (a worker loop): one engine for its whole life."""
+    return make_sessionmaker(engine_from_settings())
 
 
 def date_option(name: str, value: str) -> date:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_URL = "sqlite:///./sijill.db"
@@ -18,6 +18,13 @@ DEFAULT_SECRET_KEY = "dev-only-change-me-sijill-0000000000"  # noqa: S105 (demo 
 
 class SettingsError(Exception):
     """A SIJILL_* variable holds a value that cannot be used."""
+
+
+class OperatorEndpoint(BaseModel):
+    """Where an operator's service listens, and the secret both sides sign their messages with."""
+
+    url: str = Field(pattern=r"^https?://")
+    secret: str = Field(min_length=16)
 
 
 class Settings(BaseSettings):
@@ -45,6 +52,9 @@ class Settings(BaseSettings):
     # Folder of the rule files (index models, questionnaires, thresholds); None: the checkout's rules/.
     rules_dir: Path | None = None
     log_level: str = "INFO"
+    # The operators files are sent to, by id (a workflow's `operator`), as JSON:
+    # SIJILL_OPERATORS='{"cnss": {"url": "http://127.0.0.1:8100", "secret": "..."}}'
+    operators: dict[str, OperatorEndpoint] = Field(default_factory=dict)
 
     @field_validator("database_url")
     @classmethod

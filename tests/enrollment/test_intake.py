@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import threading
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sijill.access.actor import Actor
-from sijill.access.audit import AuditEntry
+from sijill.access.models import AuditEntry
 from sijill.access.roles import Role
 from sijill.db import transaction
 from sijill.enrollment.models import Application, ApplicationEvent, ApplicationVersion
@@ -126,7 +127,7 @@ def test_a_form_that_cannot_be_read_still_has_its_receipt(
     ],
 )
 def test_what_differs_from_the_latest_declaration_sends_the_file_back(
-    family: sessionmaker[Session], changes: dict[str, object], expected: list[str]
+    family: sessionmaker[Session], changes: dict[str, Any], expected: list[str]
 ) -> None:
     assert _codes(family, _submit(family, application_form(**changes))) == expected
 
@@ -203,7 +204,8 @@ def test_bad_workflows_sizes_and_roles_are_refused_without_a_file(family: sessio
             receive(session, AGENT_A, workflow="amo-tadamon", form={"x": "a" * 70_000}, channel="annex")
         with pytest.raises(ForbiddenError):
             receive(session, actor(Role.POLICY_ANALYST, None), workflow="asd", form={}, channel="annex")
-    assert unknown.value.code == "unknown_workflow" and "amo-tadamon" in unknown.value.fix.fr
+    assert unknown.value.code == "unknown_workflow" and unknown.value.fix is not None
+    assert "amo-tadamon" in unknown.value.fix.fr
     assert large.value.status == 413
     with family() as session:
         assert session.execute(select(func.count()).select_from(Application)).scalar_one() == 0

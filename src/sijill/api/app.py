@@ -22,6 +22,7 @@ from sijill.api import (
     eligibility,
     households,
     models,
+    operators,
     persons,
     registrations,
     simulations,
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         api.include_router(module.router)
     api.include_router(applications.router)
     api.include_router(applications.public_router)
+    api.include_router(operators.router)
     app.include_router(api)
     app.include_router(pages.router)
 

@@ -177,3 +177,55 @@ def status_command(receipt: ReceiptArgument, idcs: Annotated[str, typer.Option(h
     with cli_transaction() as session:
         shown = citizen_status(session, Actor("online", Role.CITIZEN, None, cli_actor().source), receipt, idcs)
     _print_json(shown.model_dump(mode="json"))
+
+
+@applications_app.command("transmit")
+def transmit_command(
+    operator: Annotated[list[str] | None, typer.Option(help="operator id(s); default: every one configured")] = None,
+    loop: Annotated[bool, typer.Option(help="keep going, every --interval seconds")] = False,
+    interval: Annotated[float, typer.Option(min=0.1)] = 5.0,
+) -> None:
+    """Batch validated files and send them to their operator (SIJILL_OPERATORS), with retries."""
+    import time
+
+    from sijill.cli_support import cli_sessionmaker
+    from sijill.config import get_settings
+    from sijill.db import transaction
+    from sijill.enrollment.operators import HttpOperatorClient, OperatorClient
+    from sijill.enrollment.transmit import queue_batches, send_due
+
+    configured = get_settings().operators
+    wanted = operator or sorted(configured)
+    missing = [o for o in wanted if o not in configured]
+    if missing or not wanted:
+        raise SijillError(
+            code="operator_not_configured",
+            field="operator",
+            value=", ".join(missing),
+            message=Text(
+                f"الهيئة غير مهيأة: {', '.join(missing) or '-'}",
+                f"Opérateur non configuré : {', '.join(missing) or '-'}",
+                f"operator not configured: {missing}",
+            ),
+            fix=Text(
+                "عرفوا SIJILL_OPERATORS (العنوان والسر)",
+                "Définissez SIJILL_OPERATORS (adresse et secret)",
+                "set SIJILL_OPERATORS with its url and secret",
+            ),
+        )
+    clients: dict[str, OperatorClient] = {o: HttpOperatorClient(configured[o]) for o in wanted}
+    actor = cli_actor()
+    factory = cli_sessionmaker()
+    while True:
+        for name in wanted:
+            with transaction(factory) as session:
+                queued = queue_batches(session, actor, name)
+            if queued:
+                console.print(f"{name}: {queued:,} files queued")
+        report = send_due(factory, actor, clients)
+        console.print(f"{report.batches} batches sent ({report.files:,} files transmitted)")
+        for failure in report.failures:
+            console.print(f"not sent, will retry: {failure}")
+        if not loop:
+            return
+        time.sleep(interval)

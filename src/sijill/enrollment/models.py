@@ -113,3 +113,69 @@ class ApplicationEvent(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     by: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(String(400), default="")
+
+
+class OperatorBatch(Base):
+    """Files sent together to an operator. Written before the first attempt, so a batch is never
+    lost when either side stops; sent again under the same key until the operator acknowledges it,
+    and the operator keeps one decision per file id whatever the number of attempts."""
+
+    __tablename__ = "operator_batch"
+    __table_args__ = (CheckConstraint("status IN ('pending', 'acknowledged')", name="status_known"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operator: Mapped[str] = mapped_column(String(40))
+    batch_key: Mapped[str] = mapped_column(String(40), unique=True)
+    status: Mapped[str] = mapped_column(String(12))
+    files: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Why the last attempt failed (an HTTP status or a connection error, never a person's data).
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+Index("ix_operator_batch_pending", OperatorBatch.status, OperatorBatch.next_attempt_at)
+
+
+class OperatorBatchFile(Base):
+    __tablename__ = "operator_batch_file"
+
+    batch_id: Mapped[int] = mapped_column(Integer, ForeignKey("operator_batch.id"), primary_key=True)
+    application_id: Mapped[int] = mapped_column(Integer, ForeignKey("application.id"), primary_key=True)
+    # What the operator knows the file by: receipt and version, so a file sent back through the
+    # flow after a complaint is a new file id there.
+    file_id: Mapped[str] = mapped_column(String(32), unique=True)
+
+
+class OperatorCallback(Base):
+    """Every signed callback an operator made, applied or refused: a repeated message changes
+    nothing, and a refused one says why."""
+
+    __tablename__ = "operator_callback"
+    __table_args__ = (UniqueConstraint("operator", "message_id", name="uq_operator_callback_message"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operator: Mapped[str] = mapped_column(String(40))
+    message_id: Mapped[str] = mapped_column(String(64))
+    file_id: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(12))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # applied, or the code of the refusal (unknown_file, invalid_transition)
+    result: Mapped[str] = mapped_column(String(24))
+
+
+class Notification(Base):
+    """A message to the applicant about a decision, in Arabic and French, through a channel."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(Integer, ForeignKey("application.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(12))
+    recipient: Mapped[str | None] = mapped_column(String(120))
+    text_ar: Mapped[str] = mapped_column(String(600))
+    text_fr: Mapped[str] = mapped_column(String(600))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
