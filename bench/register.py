@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +25,7 @@ from sijill.access import service as access_service
 from sijill.access.actor import Actor
 from sijill.access.roles import Role
 from sijill.access.schemas import UserIn
+from sijill.child_process import free_port, sijill_process
 from sijill.db import make_sessionmaker, transaction
 from sijill.population.bulk import load_synthetic_persons
 from sijill.synth import SynthConfig, generate
@@ -56,13 +54,6 @@ def _payloads(held_out: pl.DataFrame) -> list[dict[str, Any]]:
         pl.col("birth_date").cast(pl.String),
     ).select([*FIELDS, "birth_date_precision"])
     return frame.to_dicts()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def run(size: int | None) -> list[dict[str, Any]]:
@@ -116,22 +107,10 @@ def run(size: int | None) -> list[dict[str, Any]]:
 
 
 def _measure(url: str, payloads: list[dict[str, Any]]) -> tuple[list[float], float, dict[int, int]]:
-    port = _free_port()
-    env = {**os.environ, "SIJILL_DATABASE_URL": url, "SIJILL_SECRET_KEY": "bench-secret-key-0123456789abcdef0123"}
-    server = subprocess.Popen(  # noqa: S603 (our own command)
-        [sys.executable, "-m", "sijill", "serve", "--port", str(port), "--workers", str(WORKERS)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    port = free_port()
+    env = {"SIJILL_DATABASE_URL": url, "SIJILL_SECRET_KEY": "bench-secret-key-0123456789abcdef0123"}
     base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with sijill_process(["serve", "--port", str(port), "--workers", str(WORKERS)], env, f"{base}/health"):
         token = httpx.post(f"{base}/api/auth/token", data={"username": "bench", "password": BENCH_PASSWORD}).json()[
             "access_token"
         ]
@@ -155,6 +134,3 @@ def _measure(url: str, payloads: list[dict[str, Any]]) -> tuple[list[float], flo
                 list(pool.map(lambda p: one(client, p), payloads[WARMUP:]))
             seconds = time.perf_counter() - started
         return latencies, seconds, outcomes
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -18,6 +14,7 @@ from sijill.access import audit
 from sijill.access.actor import Actor
 from sijill.access.models import User
 from sijill.access.roles import Role
+from sijill.child_process import free_port, sijill_process
 from sijill.db import transaction
 from sijill.demo import load_demo
 from sijill.linkage.models import PersonLink
@@ -83,13 +80,6 @@ def test_demo_load_failure_writes_nothing(
     assert communes == 0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def test_make_run_path_builds_and_serves_the_demo(tmp_path: Path) -> None:
     db_url = f"sqlite:///{tmp_path / 'demo.db'}"
     assert sijill("db", "upgrade", db_url=db_url).returncode == 0
@@ -101,23 +91,9 @@ def test_make_run_path_builds_and_serves_the_demo(tmp_path: Path) -> None:
     refused = sijill("demo", "--persons", str(SMALL), "--out", str(tmp_path / "files"), db_url=db_url)
     assert refused.returncode == 2 and "vide" in refused.stderr
 
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "sijill", "serve", "--port", str(port)],
-        env={**__import__("os").environ, "SIJILL_DATABASE_URL": db_url},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("server did not start")
+    with sijill_process(["serve", "--port", str(port)], {"SIJILL_DATABASE_URL": db_url}, f"{base}/health"):
         home = httpx.get(f"{base}/?lang=fr")
         assert home.status_code == 200 and 'dir="ltr"' in home.text
         assert 'dir="rtl"' in httpx.get(f"{base}/").text
@@ -130,6 +106,3 @@ def test_make_run_path_builds_and_serves_the_demo(tmp_path: Path) -> None:
         page = httpx.get(f"{base}/api/persons", headers={"Authorization": f"Bearer {token}"}).json()
         me = httpx.get(f"{base}/api/auth/me", headers={"Authorization": f"Bearer {token}"}).json()
         assert page["items"] and {p["annex_code"] for p in page["items"]} == {me["scope_code"]}
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
