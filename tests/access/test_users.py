@@ -16,7 +16,7 @@ from sijill.access import audit, queries, service
 from sijill.access.actor import Actor
 from sijill.access.models import AuditEntry, User
 from sijill.access.passwords import verify_password
-from sijill.access.roles import SCOPE_LEVELS, Role
+from sijill.access.roles import ACCOUNT_ROLES, SCOPE_LEVELS, Role
 from sijill.access.schemas import UserIn
 from sijill.access.scope import code_in_scope
 from sijill.db import transaction
@@ -31,7 +31,7 @@ def _user(role: Role, scope: str | None, username: str = "someone") -> UserIn:
     return UserIn(username=username, full_name="Some One", password="long-enough-password", role=role, scope_code=scope)
 
 
-@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("role", sorted(ACCOUNT_ROLES))
 def test_each_role_accepts_exactly_its_scope_levels(session: Session, system_actor: Actor, role: Role) -> None:
     seed_territory(session, system_actor)
     allowed = SCOPE_LEVELS[role] or ()
@@ -141,3 +141,8 @@ def test_two_admins_creating_the_same_username_at_once(
     with session_factory() as session:
         assert session.execute(select(func.count()).select_from(User).where(User.username == "racer")).scalar_one() == 1
         assert audit.verify(session).ok
+
+
+def test_a_citizen_is_nobody_s_account() -> None:
+    with pytest.raises(ValidationError, match="citizens have no account"):
+        _user(Role.CITIZEN, None)

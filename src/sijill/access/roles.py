@@ -132,6 +132,9 @@ SCOPE_LEVELS: dict[Role, tuple[str, ...] | None] = {
     Role.CITIZEN: (),
 }
 
+# Roles a user account can hold (a citizen is nobody's account).
+ACCOUNT_ROLES = frozenset(Role) - {Role.CITIZEN}
+
 ROLE_LABELS: dict[Role, Text] = {
     Role.ANNEX_AGENT: Text("عون الملحقة الإدارية", "Agent d'annexe", "annex agent"),
     Role.REVIEWER: Text("مراجع", "Réviseur", "reviewer"),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sijill.access.roles import Role
+from sijill.access.roles import ACCOUNT_ROLES, Role
 
 
 class UserIn(BaseModel):
@@ -16,6 +16,13 @@ class UserIn(BaseModel):
     role: Role
     scope_code: str | None = None
     language: str = Field(default="ar", pattern="^(ar|fr)$")
+
+    @field_validator("role")
+    @classmethod
+    def _an_account_role(cls, role: Role) -> Role:
+        if role not in ACCOUNT_ROLES:
+            raise ValueError("citizens have no account: choose a staff role")
+        return role
 
 
 class UserOut(BaseModel):
