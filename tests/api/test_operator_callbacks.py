@@ -12,18 +12,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sijill.access.actor import Actor
-from sijill.cnss_sim.app import create_sim_app
-from sijill.cnss_sim.worker import SimConfig
 from sijill.config import OperatorEndpoint, Settings
 from sijill.db import transaction
 from sijill.enrollment.models import Application, ApplicationEvent, Notification, OperatorCallback
-from sijill.enrollment.operators import SIGNATURE_HEADER, HttpOperatorClient, sign
-from sijill.enrollment.service import check_received, receive, validate
-from sijill.enrollment.transmit import queue_batches, send_due
+from sijill.enrollment.operators import SIGNATURE_HEADER, sign
+from sijill.enrollment.transmit import queue_batches
 from tests.api.conftest import TEST_SECRET
-from tests.enrollment.support import AGENT_A, application_form, declare_family
+from tests.conftest import SYSTEM
+from tests.enrollment.support import SIM_SECRET, declare_family, submitted, transmit_in_process
 
-SECRET = "callback-test-secret-0123"
+SECRET = SIM_SECRET
 URL = "/api/operators/cnss/callbacks"
 
 
@@ -35,27 +33,18 @@ def settings(db_url: str) -> Settings:
 
 @pytest.fixture
 def transmitted(
-    client: TestClient, session_factory: sessionmaker[Session], system_actor: Actor, settings: Settings, tmp_path: Path
+    client: TestClient, session_factory: sessionmaker[Session], system_actor: Actor, tmp_path: Path
 ) -> tuple[str, str]:
     """Two files: one transmitted to the (in-process) simulator, one validated and only queued."""
     with transaction(session_factory) as session:
         declare_family(session, system_actor, prefix="71")
         declare_family(session, system_actor, prefix="72")
-    receipts = []
-    for prefix in ("71", "72"):
-        with transaction(session_factory) as session:
-            received = receive(session, AGENT_A, workflow="amo-tadamon", form=application_form(prefix), channel="annex")
-            check_received(session, AGENT_A, [received.application_id])
-            receipts.append(received.receipt)
-        with transaction(session_factory) as session:
-            validate(session, AGENT_A, [received.receipt])
-            queue_batches(session, AGENT_A, "cnss")
-        if prefix == "71":
-            simulator = create_sim_app(tmp_path / "sim.db", SimConfig(callback_url="http://unused", secret=SECRET))
-            with TestClient(simulator) as http:
-                operator = HttpOperatorClient(settings.operators["cnss"], http=http)
-                assert send_due(session_factory, AGENT_A, {"cnss": operator}).files == 1
-    return receipts[0], receipts[1]
+    sent = submitted(session_factory, "71")
+    assert transmit_in_process(session_factory, tmp_path / "sim.db") == 1
+    queued = submitted(session_factory, "72")
+    with transaction(session_factory) as session:
+        queue_batches(session, SYSTEM, "cnss")
+    return sent, queued
 
 
 def _post(client: TestClient, message: dict[str, object], secret: str = SECRET) -> tuple[int, dict[str, object]]:

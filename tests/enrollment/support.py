@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
 from sijill.access.actor import Actor
 from sijill.access.roles import Role
+from sijill.cnss_sim.app import create_sim_app
+from sijill.cnss_sim.worker import SimConfig
+from sijill.config import OperatorEndpoint
+from sijill.db import transaction
+from sijill.enrollment.operators import HttpOperatorClient
+from sijill.enrollment.service import check_received, receive, validate
+from sijill.enrollment.transmit import queue_batches, send_due
 from sijill.social_registry.models import Household
 from sijill.social_registry.schemas import CorrectionIn, HouseholdIn
 from sijill.social_registry.service import correct_score, declare_household
-from tests.conftest import actor
+from tests.conftest import SYSTEM, actor
 from tests.factories import ANNEX_A, seed_territory
 from tests.social_registry.support import add_person, form, member
 
@@ -63,3 +72,30 @@ def application_form(prefix: str = "71", **changes: Any) -> dict[str, Any]:
         "phone": "06 12 34 56 78",
     }
     return {**base, **changes}
+
+
+SIM_SECRET = "simulator-test-secret-0123"
+
+
+def transmit_in_process(factory: sessionmaker[Session], store: Path) -> int:
+    """Queue the validated files and send them to the simulator's application, run in-process;
+    returns the files transmitted. (The simulator's clerk runs too, but its callbacks go nowhere.)"""
+    endpoint = OperatorEndpoint(url="http://simulator.test", secret=SIM_SECRET)
+    with transaction(factory) as session:
+        queue_batches(session, SYSTEM, "cnss")
+    simulator = create_sim_app(store, SimConfig(callback_url="http://127.0.0.1:9/unused", secret=SIM_SECRET))
+    with TestClient(simulator) as http:
+        return send_due(factory, SYSTEM, {"cnss": HttpOperatorClient(endpoint, http=http)}).files
+
+
+def submitted(factory: sessionmaker[Session], prefix: str, *, validated: bool = True, **changes: Any) -> str:
+    """One AMO Tadamon file of the family ``prefix`` at annex A, checked (and validated)."""
+    with transaction(factory) as session:
+        received = receive(
+            session, AGENT_A, workflow="amo-tadamon", form=application_form(prefix, **changes), channel="annex"
+        )
+        check_received(session, AGENT_A, [received.application_id])
+    if validated:
+        with transaction(factory) as session:
+            validate(session, AGENT_A, [received.receipt])
+    return received.receipt

@@ -25,6 +25,7 @@ from sijill.enrollment.models import Application, ApplicationEvent, Notification
 from sijill.enrollment.operators import HttpOperatorClient, OperatorClient, OutgoingBatch
 from sijill.enrollment.service import check_received, receive, validate
 from sijill.enrollment.transmit import _payload, queue_batches, send_due
+from tests.conftest import SYSTEM
 from tests.enrollment.support import AGENT_A, application_form, declare_family, seed
 
 SECRET = "cnss-test-secret-0123456789"
@@ -98,9 +99,9 @@ def test_files_reach_a_decision_once_through_restarts_on_both_sides(
     endpoint = OperatorEndpoint(url=simulator.url, secret=SECRET)
     client: OperatorClient = HttpOperatorClient(endpoint)
     with transaction(session_factory) as session:
-        assert queue_batches(session, AGENT_A, "cnss", size=4) == 12
+        assert queue_batches(session, SYSTEM, "cnss", size=4) == 12
     with transaction(session_factory) as session:
-        assert queue_batches(session, AGENT_A, "cnss", size=4) == 0  # already in batches
+        assert queue_batches(session, SYSTEM, "cnss", size=4) == 0  # already in batches
     with session_factory() as session:
         batches = session.execute(select(OperatorBatch).order_by(OperatorBatch.id)).scalars().all()
     assert [b.files for b in batches] == [4, 4, 4]
@@ -108,11 +109,11 @@ def test_files_reach_a_decision_once_through_restarts_on_both_sides(
 
     # The simulator takes the first batch, then is killed before deciding anything.
     with simulator.running() as child:
-        assert send_due(session_factory, AGENT_A, {"cnss": client}, max_batches=1).batches == 1
+        assert send_due(session_factory, SYSTEM, {"cnss": client}, max_batches=1).batches == 1
         child.send_signal(signal.SIGKILL)
         child.wait()
     # Down: the next batch fails, waits its backoff, and nothing moves.
-    down = send_due(session_factory, AGENT_A, {"cnss": client})
+    down = send_due(session_factory, SYSTEM, {"cnss": client})
     assert down.batches == 0 and len(down.failures) == 1
     with session_factory() as session:
         failed = session.get(OperatorBatch, second.id)
@@ -128,7 +129,7 @@ def test_files_reach_a_decision_once_through_restarts_on_both_sides(
     later = datetime.now(UTC) + timedelta(minutes=5)
     with simulator.running():
         client.send(resent)
-        sent = send_due(session_factory, AGENT_A, {"cnss": client}, now=lambda: later)
+        sent = send_due(session_factory, SYSTEM, {"cnss": client}, now=lambda: later)
         assert (sent.batches, sent.failures) == (2, [])
         counts = httpx.get(f"{simulator.url}/health").json()
         assert counts["files"] == 12

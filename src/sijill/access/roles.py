@@ -41,6 +41,9 @@ class Permission(StrEnum):
     APPLICATION_SUBMIT = "application:submit"
     APPLICATION_READ = "application:read"
     APPLICATION_VALIDATE = "application:validate"
+    COMPLAINT_DECIDE = "complaint:decide"
+    # Sending files to operators and the daily reports: jobs, run by administrators.
+    APPLICATION_TRANSMIT = "application:transmit"
 
 
 _ALL = frozenset(Permission)
@@ -68,6 +71,8 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.HOUSEHOLD_READ,
             Permission.SCORE_CORRECT,
             Permission.ELIGIBILITY_READ,
+            Permission.APPLICATION_READ,
+            Permission.COMPLAINT_DECIDE,
         }
     ),
     Role.SUPERVISOR_PROVINCE: frozenset(

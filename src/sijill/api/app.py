@@ -19,6 +19,7 @@ from sijill.api import (
     applications,
     audit,
     auth,
+    complaints,
     eligibility,
     households,
     models,
@@ -74,6 +75,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     api.include_router(applications.router)
     api.include_router(applications.public_router)
     api.include_router(operators.router)
+    api.include_router(complaints.router)
+    api.include_router(complaints.public_router)
+    api.include_router(complaints.messages_router)
     app.include_router(api)
     app.include_router(pages.router)
 

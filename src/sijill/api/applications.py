@@ -11,24 +11,30 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session, sessionmaker
 
 from sijill.access.actor import Actor
-from sijill.access.roles import Role
+from sijill.access.roles import Permission, Role
 from sijill.api.deps import CurrentActor, SessionDep, client_source
 from sijill.db import transaction
-from sijill.enrollment import queries, service
+from sijill.enrollment import queries, service, sla
+from sijill.enrollment.daily_report import send_daily_report
 from sijill.enrollment.models import STATUSES
+from sijill.enrollment.operators import HttpOperatorClient, OperatorClient
 from sijill.enrollment.schemas import (
     ApplicationOut,
     CitizenStatusOut,
     CorrectionIn,
+    Label,
+    NotificationOut,
     QueuePage,
     ReceiptOut,
     StepOutcomeOut,
     SubmissionIn,
+    TransmissionOut,
     ValidationIn,
     WaitingRow,
     WithdrawalIn,
 )
 from sijill.enrollment.states import wrong_state
+from sijill.enrollment.transmit import queue_batches, send_due
 from sijill.errors import NotFoundError
 
 router = APIRouter(prefix="/applications", tags=["applications"])
@@ -139,14 +145,14 @@ def withdraw(receipt: ReceiptPath, data: WithdrawalIn, actor: CurrentActor, sess
     return queries.read_application(session, actor, receipt)
 
 
-def _citizen(request: Request) -> Actor:
+def citizen_actor(request: Request) -> Actor:
     return Actor(username="online", role=Role.CITIZEN, scope_code=None, source=client_source(request))
 
 
 @public_router.post("", status_code=status.HTTP_201_CREATED)
 def submit_online(request: Request, response: Response, data: SubmissionIn, key: IdempotencyKey = None) -> ReceiptOut:
     """Send a form from home: a receipt at once; the file goes to the household's annex."""
-    return _intake(request, response, _citizen(request), data, "online", key)
+    return _intake(request, response, citizen_actor(request), data, "online", key)
 
 
 class StatusQuery(BaseModel):
@@ -158,4 +164,52 @@ class StatusQuery(BaseModel):
 def citizen_status(request: Request, query: StatusQuery, session: SessionDep) -> CitizenStatusOut:
     """A file's state and reasons for whoever holds its receipt and the applicant's IDCS (sent in
     the body, so that neither lands in a URL or a log)."""
-    return queries.citizen_status(session, _citizen(request), query.receipt, query.idcs)
+    return queries.citizen_status(session, citizen_actor(request), query.receipt, query.idcs)
+
+
+@router.get("/reports/ageing")
+def ageing_report(actor: CurrentActor, session: SessionDep) -> list[sla.AgeingRow]:
+    """Open files by annex, workflow and step (intake, validated, transmitted, decided), by age."""
+    return sla.ageing(session, actor)
+
+
+@router.get("/reports/overdue")
+def overdue_report(actor: CurrentActor, session: SessionDep) -> list[sla.OverdueRow]:
+    """Files at the operator past their deadline, most late first."""
+    return sla.overdue(session, actor)
+
+
+@router.get("/{receipt}/notifications")
+def notifications(receipt: ReceiptPath, actor: CurrentActor, session: SessionDep) -> list[NotificationOut]:
+    return [
+        NotificationOut(
+            channel=n.channel,
+            recipient=n.recipient,
+            text=Label(ar=n.text_ar, fr=n.text_fr),
+            created_at=n.created_at,
+            sent_at=n.sent_at,
+        )
+        for n in queries.notifications_of(session, actor, receipt)
+    ]
+
+
+@router.post("/transmissions")
+def transmit(request: Request, actor: CurrentActor) -> TransmissionOut:
+    """Batch the validated files and send them to their operators now (the job `sijill
+    applications transmit` runs); files an operator does not take wait for the next run."""
+    actor.require(Permission.APPLICATION_TRANSMIT)
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    operators = request.app.state.settings.operators
+    queued = 0
+    for name in operators:
+        with transaction(factory) as session:
+            queued += queue_batches(session, actor, name)
+    clients: dict[str, OperatorClient] = {name: HttpOperatorClient(endpoint) for name, endpoint in operators.items()}
+    report = send_due(factory, actor, clients)
+    return TransmissionOut(queued=queued, batches=report.batches, files=report.files, failures=report.failures)
+
+
+@router.post("/reports/daily")
+def daily_report(actor: CurrentActor, session: SessionDep) -> dict[str, int]:
+    """Send today's report to each supervisor with files waiting too long or overdue."""
+    return {"sent": send_daily_report(session, actor)}

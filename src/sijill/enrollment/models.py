@@ -179,3 +179,45 @@ class Notification(Base):
     text_fr: Mapped[str] = mapped_column(String(600))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StaffMessage(Base):
+    """A report sent to a member of staff (the supervisors' daily report), read back in Sijill."""
+
+    __tablename__ = "staff_message"
+    # One report of a kind per person and day, however often the job runs.
+    __table_args__ = (UniqueConstraint("username", "subject", name="uq_staff_message_subject"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), ForeignKey("app_user.username"), index=True)
+    subject: Mapped[str] = mapped_column(String(120))
+    body_ar: Mapped[str] = mapped_column(String(4000))
+    body_fr: Mapped[str] = mapped_column(String(4000))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Complaint(Base):
+    """A réclamation about a file or a household: its kind, its deadline, and its outcome."""
+
+    __tablename__ = "complaint"
+    __table_args__ = (
+        CheckConstraint("kind IN ('exclusion', 'inclusion', 'data_error')", name="kind_known"),
+        CheckConstraint("status IN ('open', 'upheld', 'rejected')", name="status_known"),
+        CheckConstraint("application_id IS NOT NULL OR household_id IS NOT NULL", name="about_something"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    application_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("application.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("household.id"), index=True)
+    # Where it is handled: the file's or the household's annex.
+    annex_code: Mapped[str | None] = mapped_column(String(32), ForeignKey("territory_unit.code"))
+    description: Mapped[str] = mapped_column(String(2000))
+    filed_by: Mapped[str] = mapped_column(String(64))
+    filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10))
+    outcome: Mapped[str | None] = mapped_column(String(1000))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -13,7 +13,7 @@ from sijill.access import audit
 from sijill.access.actor import Actor
 from sijill.access.roles import Permission
 from sijill.access.scope import in_scope, within
-from sijill.enrollment.models import Application, ApplicationEvent, ApplicationVersion
+from sijill.enrollment.models import Application, ApplicationEvent, ApplicationVersion, Notification
 from sijill.enrollment.reasons import reason_texts
 from sijill.enrollment.receipts import receipt_well_formed
 from sijill.enrollment.schemas import (
@@ -230,3 +230,16 @@ def citizen_status(session: Session, actor: Actor, receipt: str, idcs: str) -> C
         due_on=file.due_on,
         operator_reference=file.operator_reference if file.status == "accepted" else None,
     )
+
+
+def notifications_of(session: Session, actor: Actor, receipt: str) -> list[Notification]:
+    """The messages sent to the applicant about this file, as they were sent."""
+    actor.require(Permission.APPLICATION_READ)
+    file = scoped_application(session, actor, receipt)
+    found = list(
+        session.execute(
+            select(Notification).where(Notification.application_id == file.id).order_by(Notification.id)
+        ).scalars()
+    )
+    audit.record(session, actor, "application.notifications", "application", receipt, file.annex_code, {})
+    return found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -127,3 +127,43 @@ class CitizenStatusOut(BaseModel):
     reasons: list[Label]
     due_on: date | None
     operator_reference: str | None
+
+
+class NotificationOut(BaseModel):
+    channel: str
+    recipient: str | None
+    text: Label
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class TransmissionOut(BaseModel):
+    queued: int
+    batches: int
+    files: int
+    failures: list[str]
+
+
+class StaffMessageOut(BaseModel):
+    subject: str
+    body: Label
+    created_at: datetime
+
+
+class ComplaintIn(BaseModel):
+    kind: Literal["exclusion", "inclusion", "data_error"]
+    description: str = Field(min_length=1, max_length=2000)
+    receipt: str | None = Field(default=None, max_length=24)
+    household: str | None = Field(default=None, max_length=24)
+
+
+class CitizenComplaintIn(BaseModel):
+    kind: Literal["exclusion", "inclusion", "data_error"]
+    description: str = Field(min_length=1, max_length=2000)
+    receipt: str = Field(max_length=24)
+    idcs: str = Field(max_length=10)
+
+
+class ComplaintDecisionIn(BaseModel):
+    upheld: bool
+    outcome: str = Field(min_length=1, max_length=1000)

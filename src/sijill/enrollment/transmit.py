@@ -42,7 +42,7 @@ def _is_postgres(session: Session) -> bool:
 def queue_batches(session: Session, actor: Actor, operator: str, *, size: int = BATCH_SIZE) -> int:
     """Put every validated file of ``operator``'s workflows not yet in a batch into new batches;
     returns how many files were queued."""
-    actor.require(Permission.APPLICATION_VALIDATE)
+    actor.require(Permission.APPLICATION_TRANSMIT)
     flows = [w.id for w in shipped_workflows().values() if w.operator == operator]
     # In a batch already under its current file id (a file back through the flow has a new one).
     current_id = Application.receipt + "/" + cast(Application.current_version, String)
@@ -158,7 +158,7 @@ def send_due(
     max_batches: int | None = None,
 ) -> SendReport:
     """Send every pending batch whose next attempt is due, one transaction per batch."""
-    actor.require(Permission.APPLICATION_VALIDATE)
+    actor.require(Permission.APPLICATION_TRANSMIT)
     report = SendReport()
     # An operator that failed once is left alone for the rest of the run, rather than waited on
     # for each of its batches.
