@@ -148,3 +148,63 @@ def test_roles_and_bad_parameters(
     )
     response = client.request(method, path, headers=login(user), json=body if method == "post" else None)
     assert response.status_code == status_code, response.text
+
+
+def test_reports_complaints_and_messages_through_the_api(
+    client: TestClient, login: Login, family: None, session_factory: sessionmaker[Session]
+) -> None:
+    agent = login("agent_a")
+    form = application_form(address="ailleurs")
+    receipt = client.post("/api/applications", json={"workflow": "amo-tadamon", "form": form}, headers=agent).json()[
+        "receipt"
+    ]
+    ageing = client.get("/api/applications/reports/ageing", headers=login("sup_province"))
+    assert ageing.status_code == 200 and [(r["step"], r["files"]) for r in ageing.json()] == [("intake", 1)]
+    assert client.get("/api/applications/reports/overdue", headers=login("sup_province")).json() == []
+    assert client.get(f"/api/applications/{receipt}/notifications", headers=agent).json() == []
+    # No operator configured: nothing queued, nothing sent, and only administrators may ask.
+    assert client.post("/api/applications/transmissions", headers=agent).status_code == 403
+    sent = client.post("/api/applications/transmissions", headers=login("admin"))
+    assert sent.status_code == 200 and sent.json() == {"queued": 0, "batches": 0, "files": 0, "failures": []}
+    assert client.post("/api/applications/reports/daily", headers=login("admin")).json() == {"sent": 0}
+    assert client.get("/api/messages", headers=login("sup_province")).json() == []
+
+    online = client.post(
+        "/api/public/complaints",
+        json={"kind": "data_error", "description": "Mon adresse est juste", "receipt": receipt, "idcs": "7100000001"},
+    )
+    assert online.status_code == 201, online.text
+    number = online.json()["number"]
+    assert (
+        client.post(
+            "/api/public/complaints",
+            json={"kind": "data_error", "description": "x", "receipt": receipt, "idcs": "7100000002"},
+        ).status_code
+        == 404
+    )
+    listed = client.get("/api/complaints", params={"status": "open"}, headers=login("reviewer")).json()
+    assert [c["number"] for c in listed] == [number]
+    decided = client.post(
+        f"/api/complaints/{number}/decision",
+        json={"upheld": False, "outcome": "adresse vérifiée"},
+        headers=login("reviewer"),
+    )
+    assert decided.status_code == 200 and decided.json()["status"] == "rejected"
+    by_agent = client.post(
+        "/api/complaints",
+        json={"kind": "inclusion", "description": "revenus cachés", "receipt": receipt},
+        headers=agent,
+    )
+    assert by_agent.status_code == 201 and by_agent.json()["receipt"] == receipt
+    assert (
+        client.post(
+            "/api/complaints", json={"kind": "anger", "description": "x", "receipt": receipt}, headers=agent
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            f"/api/complaints/{number}/decision", json={"upheld": True, "outcome": "x"}, headers=agent
+        ).status_code
+        == 403
+    )

@@ -68,3 +68,41 @@ def test_bad_input_exits_2_with_a_bilingual_message(cli_db: str, tmp_path: Path)
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
     nobody = sijill("applications", "status", "AT26-00000000-0", "--idcs", "7100000001", db_url=cli_db)
     assert nobody.returncode == 2
+
+
+def test_follow_up_commands(cli_db: str, tmp_path: Path) -> None:
+    form = tmp_path / "form.json"
+    form.write_text(json.dumps(application_form(annex_code="03.02.001.01", address="ailleurs")), encoding="utf-8")
+    sent = sijill("applications", "submit", str(form), db_url=cli_db)
+    receipt = re.search(r"AT\d{2}-\d{8}-\d", sent.stdout)
+    assert receipt is not None
+    ageing = sijill("applications", "ageing", db_url=cli_db)
+    assert ageing.returncode == 0 and "intake" in ageing.stdout
+    assert "0 overdue" in sijill("applications", "overdue", db_url=cli_db).stdout
+    assert "0 supervisors" in sijill("applications", "daily-report", db_url=cli_db).stdout
+    filed = sijill(
+        "applications",
+        "complain",
+        "--kind",
+        "data_error",
+        "--description",
+        "adresse",
+        "--receipt",
+        receipt.group(0),
+        db_url=cli_db,
+    )
+    number = re.search(r"RC\d{2}-\d{8}-\d", filed.stdout)
+    assert filed.returncode == 0 and number is not None
+    decided = sijill(
+        "applications", "decide-complaint", number.group(0), "--outcome", "saisie corrigée", "--upheld", db_url=cli_db
+    )
+    # The command line acts as the system, which also filed it: someone else must decide.
+    assert decided.returncode == 2 and "Celui qui dépose" in decided.stderr
+    bad_kind = sijill(
+        "applications", "complain", "--kind", "anger", "--description", "x", "--receipt", "x", db_url=cli_db
+    )
+    assert bad_kind.returncode == 2 and "inconnu" in bad_kind.stderr
+    messages = sijill("applications", "messages", receipt.group(0), db_url=cli_db)
+    assert messages.returncode == 0 and messages.stdout.strip() == ""
+    transmit = sijill("applications", "transmit", db_url=cli_db)
+    assert transmit.returncode == 2 and "SIJILL_OPERATORS" in transmit.stderr

@@ -229,3 +229,91 @@ def transmit_command(
         if not loop:
             return
         time.sleep(interval)
+
+
+@applications_app.command("ageing")
+def ageing_command() -> None:
+    """Open files by annex, workflow and step, by how long they have waited in it."""
+    from sijill.enrollment.sla import ageing
+
+    with cli_transaction() as session:
+        rows = ageing(session, cli_actor())
+    table = Table("annex", "workflow", "step", "files", "≤1 d", "≤7 d", "≤30 d", ">30 d", title="ageing")
+    for r in rows:
+        counts = (r.files, r.up_to_1_day, r.up_to_7_days, r.up_to_30_days, r.over_30_days)
+        table.add_row(r.annex_code or "-", r.workflow, r.step, *(f"{c:,}" for c in counts))
+    console.print(table)
+
+
+@applications_app.command("overdue")
+def overdue_command() -> None:
+    """Files at the operator past their deadline."""
+    from sijill.enrollment.sla import overdue
+
+    with cli_transaction() as session:
+        rows = overdue(session, cli_actor())
+    table = Table("receipt", "workflow", "annex", "due on", "days late", title=f"{len(rows):,} overdue")
+    for r in rows:
+        table.add_row(r.receipt, r.workflow, r.annex_code or "-", r.due_on.isoformat(), str(r.days_late))
+    console.print(table)
+
+
+@applications_app.command("daily-report")
+def daily_report_command() -> None:
+    """Send today's report to the supervisors (once a day; run it from a scheduler)."""
+    from sijill.enrollment.daily_report import send_daily_report
+
+    with cli_transaction() as session:
+        sent = send_daily_report(session, cli_actor())
+    console.print(f"{sent} supervisors sent today's report")
+
+
+@applications_app.command("messages")
+def messages_command(receipt: ReceiptArgument) -> None:
+    """The messages sent to the applicant about a file."""
+    from sijill.enrollment.queries import notifications_of
+
+    with cli_transaction() as session:
+        for message in notifications_of(session, cli_actor(), receipt):
+            sent = message.sent_at.isoformat(timespec="seconds") if message.sent_at else "not sent"
+            console.print(
+                f"[{message.channel} → {message.recipient or '-'} · {sent}]\n{message.text_ar}\n{message.text_fr}"
+            )
+
+
+@applications_app.command("complain")
+def complain_command(
+    kind: Annotated[str, typer.Option(help="exclusion, inclusion or data_error")],
+    description: Annotated[str, typer.Option()],
+    receipt: Annotated[str | None, typer.Option()] = None,
+    household: Annotated[str | None, typer.Option(help="household number, e.g. HH000000042")] = None,
+) -> None:
+    """File a complaint about a file or a household."""
+    from sijill.enrollment.complaints import file_complaint
+
+    with cli_transaction() as session:
+        filed = file_complaint(
+            session,
+            cli_actor(),
+            kind=kind,
+            description=description,
+            receipt=receipt,
+            household=household,
+        )
+    console.print(f"{filed.number} filed, to answer by {filed.due_on.isoformat()}")
+
+
+@applications_app.command("decide-complaint")
+def decide_complaint_command(
+    number: Annotated[str, typer.Argument()],
+    outcome: Annotated[str, typer.Option(help="the reason of the decision")],
+    upheld: Annotated[bool, typer.Option("--upheld/--rejected")] = False,
+) -> None:
+    """Uphold or reject a complaint; upheld, its file goes through the flow again."""
+    from sijill.enrollment.complaints import decide_complaint
+
+    with cli_transaction() as session:
+        decided = decide_complaint(session, cli_actor(), number, upheld=upheld, outcome=outcome)
+    console.print(
+        f"{decided.number}: {decided.status}" + (f", file {decided.file_status}" if decided.file_status else "")
+    )

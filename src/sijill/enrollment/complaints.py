@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -23,7 +22,7 @@ from sijill.errors import NotFoundError, SijillError, Text, invalid
 from sijill.social_registry.models import household_number
 from sijill.social_registry.service import scoped_household
 
-Kind = Literal["exclusion", "inclusion", "data_error"]
+KINDS = ("exclusion", "inclusion", "data_error")
 # The time a reviewer has to answer; ILLUSTRATIVE until the ministry's grievance rule is published.
 ANSWER_DAYS = 30
 PREFIX = "RC"
@@ -81,7 +80,7 @@ def file_complaint(
     session: Session,
     actor: Actor,
     *,
-    kind: Kind,
+    kind: str,
     description: str,
     receipt: str | None = None,
     household: str | None = None,
@@ -90,6 +89,17 @@ def file_complaint(
     """About a file (by its receipt) or a household (by its number). A citizen files only about
     their own file, with its receipt and the applicant's IDCS."""
     actor.require(Permission.APPLICATION_SUBMIT)
+    if kind not in KINDS:
+        raise invalid(
+            "kind",
+            kind[:20],
+            Text("نوع غير معروف", "type de réclamation inconnu", "unknown complaint kind"),
+            Text(
+                "exclusion أو inclusion أو data_error",
+                "exclusion, inclusion ou data_error",
+                "one of " + ", ".join(KINDS),
+            ),
+        )
     text = _text("description", description, 2000)
     if (receipt is None) == (household is None):
         raise invalid(
