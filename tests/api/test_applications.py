@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sijill.access.actor import Actor
 from sijill.db import transaction
 from sijill.enrollment.models import Application
+from sijill.enrollment.service import check_received
+from tests.conftest import SYSTEM
 from tests.enrollment.support import application_form, declare_family
 
 Login = Callable[[str], dict[str, str]]
@@ -81,6 +83,10 @@ def test_citizens_send_a_form_and_follow_it_with_receipt_and_idcs(
     )
     assert sent.status_code == 201, sent.text
     receipt = sent.json()["receipt"]
+    # Counted at once; checked with the next batch.
+    assert sent.json()["status"] == "received"
+    with transaction(session_factory) as session:
+        assert check_received(session, SYSTEM) == 1
     status = client.post("/api/public/applications/status", json={"receipt": receipt, "idcs": "7100000001"})
     assert status.status_code == 200
     body = status.json()

@@ -52,10 +52,17 @@ StatusFilter = Annotated[str | None, Query(pattern="^(" + "|".join(STATUSES) + "
 
 
 def _intake(
-    request: Request, response: Response, actor: Actor, data: SubmissionIn, channel: str, key: str | None
+    request: Request,
+    response: Response,
+    actor: Actor,
+    data: SubmissionIn,
+    channel: str,
+    key: str | None,
+    *,
+    check_now: bool,
 ) -> ReceiptOut:
     """The receipt is committed on its own before the checks run: if they fail, the file is still
-    counted, waiting in `received` for the next check run."""
+    counted, waiting in `received` for the next check run (`sijill applications check`)."""
     factory: sessionmaker[Session] = request.app.state.sessionmaker
     with transaction(factory) as session:
         received = service.receive(
@@ -64,7 +71,7 @@ def _intake(
     state = "received"
     try:
         with transaction(factory) as session:
-            if not received.duplicate:
+            if check_now and not received.duplicate:
                 service.check_received(session, actor, [received.application_id])
             state = service.status_of(session, received.application_id)
     except Exception:
@@ -82,7 +89,7 @@ def submit(
 ) -> ReceiptOut:
     """Take a form at the annex: its receipt at once (201), then the cross-check; the same form
     or key again answers with the first receipt (200)."""
-    return _intake(request, response, actor, data, "annex", key)
+    return _intake(request, response, actor, data, "annex", key, check_now=True)
 
 
 @router.get("")
@@ -151,8 +158,9 @@ def citizen_actor(request: Request) -> Actor:
 
 @public_router.post("", status_code=status.HTTP_201_CREATED)
 def submit_online(request: Request, response: Response, data: SubmissionIn, key: IdempotencyKey = None) -> ReceiptOut:
-    """Send a form from home: a receipt at once; the file goes to the household's annex."""
-    return _intake(request, response, citizen_actor(request), data, "online", key)
+    """Send a form from home: a receipt at once. The checks run with the next batch (`sijill
+    applications check`), which sends the file to its household's annex."""
+    return _intake(request, response, citizen_actor(request), data, "online", key, check_now=False)
 
 
 class StatusQuery(BaseModel):

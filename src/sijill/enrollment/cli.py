@@ -73,13 +73,25 @@ def submit_command(
 
 
 @applications_app.command("check")
-def check_command() -> None:
-    """Cross-check every file still waiting in `received` (forms sent in bulk or online)."""
+def check_command(
+    loop: Annotated[bool, typer.Option(help="keep going, every --interval seconds")] = False,
+    interval: Annotated[float, typer.Option(min=0.1)] = 2.0,
+) -> None:
+    """Cross-check every file still waiting in `received` (forms sent online or in bulk), in batches."""
+    import time
+
+    from sijill.cli_support import cli_sessionmaker
+    from sijill.db import transaction
     from sijill.enrollment.service import check_received
 
-    with cli_transaction() as session:
-        checked = check_received(session, cli_actor())
-    console.print(f"{checked:,} files checked")
+    factory = cli_sessionmaker()
+    while True:
+        with transaction(factory) as session:
+            checked = check_received(session, cli_actor())
+        console.print(f"{checked:,} files checked")
+        if not loop:
+            return
+        time.sleep(interval)
 
 
 @applications_app.command("list")
