@@ -271,7 +271,7 @@ def test_errors_against_the_true_consumption_are_those_of_the_stored_decisions(
     assert before.inclusion_error_rate == round(before.inclusion_errors / base.eligible, 4)
     assert before.exclusion_error_rate == round(before.exclusion_errors / report.truth.poor, 4)
     # A proxy-means test misses some poor and reaches some who are not: both errors exist.
-    assert 0 < before.inclusion_error_rate < 1 and 0 < before.exclusion_error_rate < 1  # type: ignore[operator]
+    assert 0 < before.inclusion_error_rate < 1 and 0 < before.exclusion_error_rate < 1
     # Raising the threshold against the same line reaches more of the poor and more of the others.
     after = report.truth.after
     assert after.eligible == report.totals["households_after"]
