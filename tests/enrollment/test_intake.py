@@ -259,3 +259,20 @@ def test_two_identical_submissions_at_once_make_one_file(family: sessionmaker[Se
     assert len(receipts) == 4 and len(set(receipts)) == 1
     with family() as session:
         assert session.execute(select(func.count()).select_from(Application)).scalar_one() == 1
+
+
+def test_the_check_job_commits_batch_by_batch(
+    family: sessionmaker[Session], system_actor: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sijill.enrollment.service as service
+
+    for n in range(3):
+        with transaction(family) as session:
+            receive(session, AGENT_A, workflow="amo-tadamon", form=application_form(note=str(n)), channel="annex")
+    monkeypatch.setattr(service, "CHECK_BATCH", 2)
+    assert service.check_all(family, system_actor) == 3
+    with family() as session:
+        checked = session.execute(select(Application.status, func.count()).group_by(Application.status)).all()
+        batches = session.execute(select(func.count()).where(ApplicationEvent.from_status == "received")).scalar_one()
+    # Each form has a field the form does not know: all three go back to the agent.
+    assert checked == [("to_correct", 3)] and batches == 3

@@ -21,8 +21,8 @@ from sijill.linkage.registries import REGISTRIES, import_registry
 from sijill.population.bulk import load_synthetic_persons
 from sijill.programmes.models import EligibilityDecision, EligibilityRun, EligibilitySnapshot, SnapshotHousehold
 from sijill.programmes.queries import household_eligibility
-from sijill.programmes.service import run_eligibility
-from sijill.programmes.simulate import simulate
+from sijill.programmes.service import RunReport, run_eligibility
+from sijill.programmes.simulate import SimulationReport, simulate
 from sijill.scoring.model import model_in_force, shipped_models
 from sijill.social_registry.bulk_load import load_synthetic_households
 from sijill.social_registry.models import Household, SyntheticTruth, household_number
@@ -185,13 +185,19 @@ def test_command_line_runs_shows_and_checks(
     assert checked.returncode == 2 and "broken.yaml:10" in checked.stderr
 
 
-def test_a_higher_threshold_brings_in_those_just_above_and_costs_their_amounts(
-    registry: sessionmaker[Session], system_actor: Actor
-) -> None:
+def _asd_at_9_9(registry: sessionmaker[Session], system_actor: Actor) -> tuple[SimulationReport, RunReport]:
+    """ASD simulated at a threshold of 9.9, and the rule in force run and stored."""
     analyst = actor(Role.POLICY_ANALYST, None, "analyst")
     with transaction(registry) as session:
         report = simulate(session=session, actor=analyst, programme="asd", as_of=DAY, threshold=9.9)
         base = run_eligibility(session=session, actor=system_actor, as_of=DAY, programme="asd")[0]
+    return report, base
+
+
+def test_a_higher_threshold_brings_in_those_just_above_and_costs_their_amounts(
+    registry: sessionmaker[Session], system_actor: Actor
+) -> None:
+    report, base = _asd_at_9_9(registry, system_actor)
     decisions = _stored(registry, base.run_id)
     with registry() as session:
         indexes = dict(session.execute(select(EligibilityDecision.household_id, EligibilityDecision.index)).all())
@@ -207,6 +213,7 @@ def test_a_higher_threshold_brings_in_those_just_above_and_costs_their_amounts(
     assert totals["households_after"] == base.eligible + just_above.height
     assert totals["amount_before"] == round(base.amount, 2) and totals["amount_after"] > totals["amount_before"]
     assert sum(row["households_in"] for row in report.rows) == totals["households_in"]
+    analyst = actor(Role.POLICY_ANALYST, None, "analyst")
     with transaction(registry) as session:
         lower = simulate(session=session, actor=analyst, programme="asd", as_of=DAY, threshold=9.3)
         older = simulate(session=session, actor=analyst, programme="asd", as_of=DAY, schedule=2025)
@@ -250,10 +257,7 @@ def test_every_generated_household_keeps_its_true_consumption(registry: sessionm
 def test_errors_against_the_true_consumption_are_those_of_the_stored_decisions(
     registry: sessionmaker[Session], system_actor: Actor
 ) -> None:
-    analyst = actor(Role.POLICY_ANALYST, None, "analyst")
-    with transaction(registry) as session:
-        report = simulate(session=session, actor=analyst, programme="asd", as_of=DAY, threshold=9.9)
-        base = run_eligibility(session=session, actor=system_actor, as_of=DAY, programme="asd")[0]
+    report, base = _asd_at_9_9(registry, system_actor)
     truth = _truth(registry)
     line = 9.743001  # the line is the threshold of the rule in force
     decisions = _stored(registry, base.run_id).with_columns(

@@ -81,13 +81,11 @@ def check_command(
     import time
 
     from sijill.cli_support import cli_sessionmaker
-    from sijill.db import transaction
-    from sijill.enrollment.service import check_received
+    from sijill.enrollment.service import check_all
 
     factory = cli_sessionmaker()
     while True:
-        with transaction(factory) as session:
-            checked = check_received(session, cli_actor())
+        checked = check_all(factory, cli_actor())
         console.print(f"{checked:,} files checked")
         if not loop:
             return

@@ -14,12 +14,13 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from sijill.access import audit
 from sijill.access.actor import Actor
 from sijill.access.roles import Permission, Role
 from sijill.access.scope import in_scope
+from sijill.db import transaction
 from sijill.enrollment.checks import FileToCheck, Verdict, check_files
 from sijill.enrollment.form import applicant_idcs_of
 from sijill.enrollment.models import Application, ApplicationEvent, ApplicationVersion
@@ -188,34 +189,42 @@ def receive(
 def check_received(
     session: Session, actor: Actor, application_ids: Sequence[int] | None = None, *, day: date | None = None
 ) -> int:
-    """Cross-check files waiting in `received` (those given, or all of them, oldest first, in
-    batches); returns how many were checked. Files another checker holds are skipped."""
+    """Cross-check one batch of files waiting in `received` (those given, or the oldest
+    CHECK_BATCH) in the caller's transaction; returns how many were checked. Files another
+    checker holds are skipped. A job calls it again, a transaction each time, until it returns 0
+    (`check_all`), so each batch is committed as soon as it is judged."""
     workflows = shipped_workflows()
     query = select(Application).where(Application.status == "received").order_by(Application.id).limit(CHECK_BATCH)
     if application_ids is not None:
         query = query.where(Application.id.in_(application_ids))
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
+    files = list(session.execute(query).scalars())
+    if not files:
+        return 0
+    forms: dict[int, dict[str, Any]] = dict(
+        session.execute(
+            select(ApplicationVersion.application_id, ApplicationVersion.form).where(
+                ApplicationVersion.application_id.in_([f.id for f in files]),
+                ApplicationVersion.number == Application.current_version,
+                Application.id == ApplicationVersion.application_id,
+            )
+        ).all()
+    )
+    to_check = [FileToCheck(f.id, workflows[f.workflow], f.channel, f.annex_code, forms[f.id]) for f in files]
+    _apply_verdicts(session, actor, files, check_files(session, to_check, day or date.today()))
+    return len(files)
+
+
+def check_all(factory: sessionmaker[Session], actor: Actor) -> int:
+    """Every file waiting in `received`, one committed batch at a time; returns how many."""
     checked = 0
     while True:
-        files = list(session.execute(query).scalars())
-        if not files:
+        with transaction(factory) as session:
+            batch = check_received(session, actor)
+        if not batch:
             return checked
-        forms: dict[int, dict[str, Any]] = dict(
-            session.execute(
-                select(ApplicationVersion.application_id, ApplicationVersion.form).where(
-                    ApplicationVersion.application_id.in_([f.id for f in files]),
-                    ApplicationVersion.number == Application.current_version,
-                    Application.id == ApplicationVersion.application_id,
-                )
-            ).all()
-        )
-        to_check = [FileToCheck(f.id, workflows[f.workflow], f.channel, f.annex_code, forms[f.id]) for f in files]
-        verdicts = check_files(session, to_check, day or date.today())
-        _apply_verdicts(session, actor, files, verdicts)
-        checked += len(files)
-        if application_ids is not None:
-            return checked
+        checked += batch
 
 
 def _apply_verdicts(session: Session, actor: Actor, files: list[Application], verdicts: list[Verdict]) -> None:
