@@ -240,12 +240,15 @@ def _apply_verdicts(session: Session, actor: Actor, files: list[Application], ve
         file.person_id = verdict.person_id
         file.household_id = verdict.household_id
         file.annex_code = verdict.annex_code
-        session.execute(
-            update(ApplicationVersion)
-            .where(ApplicationVersion.application_id == file.id, ApplicationVersion.number == file.current_version)
-            .values(findings=verdict.findings)
-        )
     session.flush()
+    # One executemany by primary key for the batch's versions, not an UPDATE per file.
+    session.execute(
+        update(ApplicationVersion),
+        [
+            {"application_id": f.id, "number": f.current_version, "findings": v.findings}
+            for f, v in zip(files, verdicts, strict=True)
+        ],
+    )
     session.execute(insert(ApplicationEvent), events)
     audit.record(session, actor, "application.check", "application", None, None, {"files": len(files)})
 
