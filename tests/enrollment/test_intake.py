@@ -276,3 +276,17 @@ def test_the_check_job_commits_batch_by_batch(
         batches = session.execute(select(func.count()).where(ApplicationEvent.from_status == "received")).scalar_one()
     # Each form has a field the form does not know: all three go back to the agent.
     assert checked == [("to_correct", 3)] and batches == 3
+
+
+def test_a_receipt_number_already_taken_is_drawn_again(
+    family: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sijill.enrollment.receipts as receipts
+
+    first = _submit(family, application_form())
+    draws = iter([first, first, "AT26-12345678-0"])
+    monkeypatch.setattr(receipts, "new_receipt", lambda prefix, day: next(draws))
+    second = _submit(family, application_form(address="N 4 Rue Al Massira"))
+    assert second == "AT26-12345678-0"
+    with family() as session:
+        assert session.execute(select(func.count()).select_from(Application)).scalar_one() == 2

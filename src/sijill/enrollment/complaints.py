@@ -15,7 +15,7 @@ from sijill.access.actor import Actor
 from sijill.access.roles import Permission, Role
 from sijill.access.scope import in_scope
 from sijill.enrollment.models import Application, ApplicationEvent, ApplicationVersion, Complaint
-from sijill.enrollment.receipts import new_receipt
+from sijill.enrollment.receipts import add_numbered
 from sijill.enrollment.service import check_received, scoped_application
 from sijill.enrollment.states import can_move
 from sijill.errors import NotFoundError, SijillError, Text, invalid
@@ -136,7 +136,6 @@ def file_complaint(
         household_id, annex = found.id, found.annex_code
     now = datetime.now(UTC)
     complaint = Complaint(
-        number=new_receipt(PREFIX, now.date()),
         kind=kind,
         application_id=file.id if file else None,
         household_id=household_id,
@@ -147,8 +146,8 @@ def file_complaint(
         due_on=now.date() + timedelta(days=ANSWER_DAYS),
         status="open",
     )
-    session.add(complaint)
-    session.flush()
+    if not add_numbered(session, complaint, PREFIX, now.date()):
+        raise RuntimeError("complaint insert refused")
     audit.record(session, actor, "complaint.file", "complaint", complaint.number, annex, {"kind": kind})
     return _out(session, complaint)
 

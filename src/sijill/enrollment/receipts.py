@@ -11,8 +11,12 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import date
+from typing import Any
 
 import numpy as np
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from sijill.population.check_digits import verhoeff_check_digits, verhoeff_valid
 
@@ -29,3 +33,28 @@ def new_receipt(prefix: str, day: date) -> str:
 def receipt_well_formed(receipt: str) -> bool:
     match = RECEIPT_PATTERN.match(receipt)
     return match is not None and verhoeff_valid(match[2] + match[3] + match[4])
+
+
+# Eight random digits a year and workflow: with a million files a year one new number in a
+# hundred is already taken, so a few draws always find a free one.
+NUMBER_ATTEMPTS = 8
+
+
+def add_numbered(session: Session, row: Any, prefix: str, day: date) -> bool:
+    """Insert ``row`` (with a ``number``-like unique receipt in its `receipt` or `number`
+    attribute) under a fresh random number, drawing again while the number is taken. Returns
+    False when the insert broke another constraint (the caller looks for what it repeats)."""
+    attribute = "receipt" if hasattr(row, "receipt") else "number"
+    column = getattr(type(row), attribute)
+    for _ in range(NUMBER_ATTEMPTS):
+        setattr(row, attribute, new_receipt(prefix, day))
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+            return True
+        except IntegrityError:
+            taken = session.execute(select(column).where(column == getattr(row, attribute))).first()
+            if taken is None:
+                return False
+    raise RuntimeError(f"no free {attribute} after {NUMBER_ATTEMPTS} draws")

@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sijill.access import audit
@@ -24,7 +23,7 @@ from sijill.db import transaction
 from sijill.enrollment.checks import FileToCheck, Verdict, check_files
 from sijill.enrollment.form import applicant_idcs_of
 from sijill.enrollment.models import Application, ApplicationEvent, ApplicationVersion
-from sijill.enrollment.receipts import new_receipt
+from sijill.enrollment.receipts import add_numbered
 from sijill.enrollment.states import CORRECTABLE, can_move, wrong_state
 from sijill.enrollment.workflows import shipped_workflows, workflow_named
 from sijill.errors import NotFoundError, SijillError, Text, invalid
@@ -150,7 +149,6 @@ def receive(
         return Received(found.receipt, found.received_at, True, found.id)
     now = datetime.now(UTC)
     application = Application(
-        receipt=new_receipt(flow.receipt_prefix, now.date()),
         workflow=flow.id,
         channel=channel,
         annex_code=_annex_of(session, actor, channel, form),
@@ -163,15 +161,11 @@ def receive(
         open_content_hash=digest,
         received_at=now,
     )
-    try:
-        # Two identical submissions at once: the database lets one in; the other answers with it.
-        with session.begin_nested():
-            session.add(application)
-            session.flush()
-    except IntegrityError:
+    if not add_numbered(session, application, flow.receipt_prefix, now.date()):
+        # Two identical submissions at once: the database let the other in; it answers.
         found = _existing(session, submitted_by, idempotency_key, digest)
         if found is None:
-            raise
+            raise RuntimeError("application insert refused for a reason other than a repeat")
         return Received(found.receipt, found.received_at, True, found.id)
     session.add(
         ApplicationVersion(
