@@ -48,7 +48,7 @@ from sijill.scoring.model import model_in_force, shipped_models
 
 DEFAULT_SIZE = 100_000
 # AMO Tadamon's share of eligible households on synthetic data (docs/benchmarks.md), with margin.
-ELIGIBLE_SHARE = 0.14
+ELIGIBLE_SHARE = 0.13
 CLIENTS = 8
 WORKERS = 2
 SECRET = secrets.token_urlsafe(24)
