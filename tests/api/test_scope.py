@@ -89,6 +89,14 @@ def test_no_get_endpoint_leaks_another_annexs_people(
     )
     assert household.status_code == 201, household.text
     assert household.json()["number"] == PATH_VALUES["number"]
+    # And an application of that household, taken at annex B.
+    application = client.post(
+        "/api/applications",
+        headers=login("agent_b"),
+        json={"workflow": "amo-tadamon", "form": {"applicant_idcs": PERSONS[ANNEX_B][0], "members": []}},
+    )
+    assert application.status_code == 201, application.text
+    values = {**PATH_VALUES, "receipt": application.json()["receipt"]}
     agent = login("agent_a")
     # Read from the OpenAPI document so that every endpoint added later is covered too.
     paths = client.get("/api/openapi.json").json()["paths"]
@@ -96,9 +104,9 @@ def test_no_get_endpoint_leaks_another_annexs_people(
     assert len(gets) >= 6
     for template, operation in gets.items():
         names = re.findall(r"{(\w+)}", template)
-        unknown = [n for n in names if n not in PATH_VALUES]
+        unknown = [n for n in names if n not in values]
         assert not unknown, f"add a value for path parameter(s) {unknown} of {template} to this test"
-        path = template.format(**{n: PATH_VALUES[n] for n in names})
+        path = template.format(**{n: values[n] for n in names})
         query = {
             p["name"]: QUERY_VALUES[p["name"]]
             for p in operation.get("parameters", [])
@@ -106,7 +114,7 @@ def test_no_get_endpoint_leaks_another_annexs_people(
         }
         response = client.get(path, headers=agent, params=query)
         assert response.status_code in (200, 403, 404), (template, response.status_code)
-        sent = set(query.values()) | {PATH_VALUES[n] for n in names}
+        sent = set(query.values()) | {values[n] for n in names}
         assert _leaks(response.text, sent) == [], f"{template} leaked data outside annex A"
 
 
