@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -290,3 +291,37 @@ def test_a_receipt_number_already_taken_is_drawn_again(
     assert second == "AT26-12345678-0"
     with family() as session:
         assert session.execute(select(func.count()).select_from(Application)).scalar_one() == 2
+
+
+def test_a_workflow_without_annex_validation_sends_checked_files_on(
+    family: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    import sijill.enrollment.service as service
+    from sijill.enrollment.workflows import shipped_workflows
+
+    flows = dict(shipped_workflows())
+    flows["amo-tadamon"] = dataclasses.replace(flows["amo-tadamon"], annex_validation=False)
+    monkeypatch.setattr(service, "shipped_workflows", lambda: flows)
+    clean = _file(family, _submit(family, application_form()))
+    assert (clean.status, clean.validated_by) == ("validated", "agent_a") and clean.validated_at is not None
+    # Findings still send a file back to the agent.
+    assert _file(family, _submit(family, application_form(address="ailleurs"))).status == "to_correct"
+
+
+def test_a_workflow_file_with_a_bad_step_flag_names_its_line(tmp_path: Path) -> None:
+    from sijill.enrollment.workflows import load_workflows
+    from sijill.rules_files import RuleFileError, rules_dir
+
+    text = (rules_dir() / "workflows" / "asd.yaml").read_text(encoding="utf-8") + "annex_validation: sometimes\n"
+    broken = tmp_path / "asd.yaml"
+    broken.write_text(text, encoding="utf-8")
+    with pytest.raises(RuleFileError) as caught:
+        load_workflows([broken])
+    assert f"asd.yaml:{len(text.splitlines())}" in caught.value.message.fr
+    unknown = tmp_path / "other.yaml"
+    unknown.write_text(text.replace("annex_validation: sometimes", "checks_extra: [x]"), encoding="utf-8")
+    with pytest.raises(RuleFileError) as extra:
+        load_workflows([unknown])
+    assert "checks_extra" in extra.value.message.fr

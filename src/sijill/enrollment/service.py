@@ -223,9 +223,11 @@ def check_all(factory: sessionmaker[Session], actor: Actor) -> int:
 
 def _apply_verdicts(session: Session, actor: Actor, files: list[Application], verdicts: list[Verdict]) -> None:
     now = datetime.now(UTC)
+    workflows = shipped_workflows()
     events = []
     for file, verdict in zip(files, verdicts, strict=True):
-        target = "to_correct" if verdict.findings else "awaiting_validation"
+        passed = "awaiting_validation" if workflows[file.workflow].annex_validation else "validated"
+        target = "to_correct" if verdict.findings else passed
         codes = list(dict.fromkeys(f["code"] for f in verdict.findings))
         events.append(_event(file.id, file.status, target, actor.username, now, ",".join(codes)))
         file.status = target
@@ -234,6 +236,8 @@ def _apply_verdicts(session: Session, actor: Actor, files: list[Application], ve
         file.person_id = verdict.person_id
         file.household_id = verdict.household_id
         file.annex_code = verdict.annex_code
+        if target == "validated":
+            file.validated_at, file.validated_by = now, actor.username
     session.flush()
     # One executemany by primary key for the batch's versions, not an UPDATE per file.
     session.execute(

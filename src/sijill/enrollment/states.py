@@ -5,7 +5,8 @@ from __future__ import annotations
 from sijill.errors import SijillError, Text
 
 TRANSITIONS: dict[str, frozenset[str]] = {
-    "received": frozenset({"to_correct", "awaiting_validation", "withdrawn"}),
+    # Straight to validated when the workflow has no validation step at the annex.
+    "received": frozenset({"to_correct", "awaiting_validation", "validated", "withdrawn"}),
     # A correction is a new version, checked again from the start.
     "to_correct": frozenset({"received", "withdrawn"}),
     "awaiting_validation": frozenset({"validated", "received", "withdrawn"}),

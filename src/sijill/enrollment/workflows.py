@@ -25,6 +25,7 @@ _KEYS = {
     "validation_days",
     "receipt_prefix",
     "checks",
+    "annex_validation",
 }
 
 
@@ -41,6 +42,9 @@ class Workflow:
     validation_days: int
     receipt_prefix: str
     checks: tuple[str, ...]
+    # Whether an agent validates each checked file at the annex before it goes to the operator;
+    # without that step a file that passes every check is validated by the checks themselves.
+    annex_validation: bool = True
 
 
 def _days(doc: RuleDocument, key: str) -> int:
@@ -86,6 +90,9 @@ def parse_workflow(doc: RuleDocument) -> Workflow:
                 ),
             )
     name = doc.mapping(("name",))
+    annex_validation = doc.get(("annex_validation",), True)
+    if not isinstance(annex_validation, bool):
+        raise doc.error(("annex_validation",), Text("true أو false", "true ou false", "true or false"))
     return Workflow(
         id=doc.string(("id",)),
         name=Text(ar=str(name.get("ar", "")), fr=str(name.get("fr", "")), en=str(name.get("fr", ""))),
@@ -96,6 +103,7 @@ def parse_workflow(doc: RuleDocument) -> Workflow:
         validation_days=_days(doc, "validation_days"),
         receipt_prefix=prefix,
         checks=tuple(checks),
+        annex_validation=annex_validation,
     )
 
 
