@@ -3,6 +3,7 @@ citizens' doors; refusals and bad input."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sijill.access.actor import Actor
+from sijill.access.models import AuditEntry
 from sijill.db import transaction
 from sijill.enrollment.models import Application
 from sijill.enrollment.service import check_received
@@ -95,6 +97,13 @@ def test_citizens_send_a_form_and_follow_it_with_receipt_and_idcs(
     assert "7100000002" not in status.text and "household" not in body
     wrong = client.post("/api/public/applications/status", json={"receipt": receipt, "idcs": "7100000002"})
     assert wrong.status_code == 404
+    # Failed probes leave their trace too (without the IDCS tried).
+    with session_factory() as session:
+        probes = session.execute(
+            select(AuditEntry.entity_id, AuditEntry.details).where(AuditEntry.action == "application.citizen_status")
+        ).all()
+    assert [(e, json.loads(d)["found"]) for e, d in probes] == [(receipt, True), (receipt, False)]
+    assert "7100000002" not in str(probes)
     assert client.get(f"/api/applications/{receipt}").status_code == 401
     assert _count(session_factory) == 1
 

@@ -169,10 +169,15 @@ class StatusQuery(BaseModel):
 
 
 @public_router.post("/status")
-def citizen_status(request: Request, query: StatusQuery, session: SessionDep) -> CitizenStatusOut:
+def citizen_status(request: Request, query: StatusQuery) -> CitizenStatusOut:
     """A file's state and reasons for whoever holds its receipt and the applicant's IDCS (sent in
-    the body, so that neither lands in a URL or a log)."""
-    return queries.citizen_status(session, citizen_actor(request), query.receipt, query.idcs)
+    the body, so that neither lands in a URL or a log). Failed lookups are audited too."""
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    with transaction(factory) as session:
+        shown = queries.find_citizen_file(session, citizen_actor(request), query.receipt, query.idcs)
+    if shown is None:
+        raise NotFoundError("application", query.receipt[:24])
+    return shown
 
 
 @router.get("/reports/ageing")

@@ -199,6 +199,15 @@ def waiting_report(session: Session, actor: Actor, *, now: datetime | None = Non
 def citizen_status(session: Session, actor: Actor, receipt: str, idcs: str) -> CitizenStatusOut:
     """The file's state for the person holding both its receipt and the applicant's IDCS. Any
     mismatch answers exactly as an unknown receipt, so neither can be probed alone."""
+    shown = find_citizen_file(session, actor, receipt, idcs)
+    if shown is None:
+        raise NotFoundError("application", receipt[:24])
+    return shown
+
+
+def find_citizen_file(session: Session, actor: Actor, receipt: str, idcs: str) -> CitizenStatusOut | None:
+    """As `citizen_status`, None when nothing matches; the lookup is audited either way, so a
+    caller that commits before answering 404 keeps the trace of failed probes too."""
     file = None
     well_formed = receipt_well_formed(receipt)
     if well_formed:
@@ -210,7 +219,7 @@ def citizen_status(session: Session, actor: Actor, receipt: str, idcs: str) -> C
     details = {"found": file is not None}
     audit.record(session, actor, "application.citizen_status", "application", shown, None, details)
     if file is None:
-        raise NotFoundError("application", receipt[:24])
+        return None
     flow = shipped_workflows()[file.workflow]
     findings = session.execute(
         select(ApplicationVersion.findings).where(
