@@ -54,6 +54,14 @@ ARABIC_TITLES = frozenset({"مولاي", "سيدي", "للا", "لاله", "لا
 ARTICLE_EXCEPTIONS = frozenset({"الياس", "الهام", "اليسع", "الفت", "الفة", "الفه"})
 
 
+ARABIC_LETTERS = re.compile(r"[\u0621-\u064a\u066e-\u06d3\u06fa-\u06ff\u0750-\u077f\u08a0-\u08ff]+")
+
+
+def written_in_arabic(text: str) -> bool:
+    """Whether the name has an Arabic letter, presentation forms (ﻣﺤﻤﺪ) included."""
+    return ARABIC_LETTERS.search(unicodedata.normalize("NFKC", text)) is not None
+
+
 def strip_marks(text: str) -> str:
     """NFKC (presentation forms to base letters), then drop vowel marks, tatweel and invisibles."""
     return _MARKS.sub("", unicodedata.normalize("NFKC", text))

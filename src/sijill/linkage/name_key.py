@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from sijill.linkage.arabic import ARTICLE_EXCEPTIONS, strip_marks
+from sijill.linkage.arabic import ARABIC_LETTERS, ARTICLE_EXCEPTIONS, strip_marks
 from sijill.linkage.latin import ARTICLE, normalize_latin
 from sijill.linkage.memo import per_spelling
 
@@ -64,7 +64,6 @@ _FOLD_KEYBOARD = str.maketrans({"ی": "ي", "ے": "ي", "ک": "ك", "ھ": "ه", 
 _ARABIC_RUN = re.compile(
     r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]+(?:[^\w\u0600-\u06ff]*[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]+)*"
 )
-_ARABIC_LETTER = re.compile(r"[\u0621-\u064a\u066e-\u06d3\u06fa-\u06ff\u0750-\u077f\u08a0-\u08ff]+")
 _DIGITS = re.compile(r"\d+")
 _ABD = re.compile(r"^abd(?:el|al|ul|oul|ol)(?=[a-z]|$)")
 
@@ -116,7 +115,7 @@ def _arabic_word_key(word: str) -> str:
 
 def _arabic_keys(run: str) -> list[str]:
     spaced = re.sub(r"(?:^|(?<=\s))عبد(?=ال\S\S)", "عبد ", run.translate(_FOLD_KEYBOARD))
-    return [_arabic_word_key(word) for word in _ARABIC_LETTER.findall(spaced)]
+    return [_arabic_word_key(word) for word in ARABIC_LETTERS.findall(spaced)]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,10 +17,13 @@ from collections.abc import Callable
 import polars as pl
 
 from sijill.linkage.arabic import ARABIC_TITLES, normalize_arabic, strip_arabic_article, strip_arabic_titles
+from sijill.linkage.ascii_form import ascii_form
 from sijill.linkage.latin import LATIN_TITLES, normalize_latin, strip_latin_article, strip_latin_titles
 from sijill.linkage.name_key import name_key
 
 __all__ = [
+    "ascii_form",
+    "ascii_form_expr",
     "name_key",
     "name_key_expr",
     "name_keys",
@@ -28,6 +31,7 @@ __all__ = [
     "normalize_arabic_expr",
     "normalize_latin",
     "normalize_latin_expr",
+    "per_distinct",
     "strip_particles",
     "strip_titles",
 ]
@@ -73,7 +77,7 @@ def name_keys(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(key for key in candidates if key))
 
 
-def _per_distinct(column: str | pl.Expr, function: Callable[[str], str]) -> pl.Expr:
+def per_distinct(column: str | pl.Expr, function: Callable[[str], str]) -> pl.Expr:
     """Apply a scalar function once per distinct non-null value of a string column."""
 
     def apply(series: pl.Series) -> pl.Series:
@@ -87,14 +91,19 @@ def _per_distinct(column: str | pl.Expr, function: Callable[[str], str]) -> pl.E
 
 def name_key_expr(column: str | pl.Expr) -> pl.Expr:
     """Batch :func:`name_key` over a string column (nulls stay null)."""
-    return _per_distinct(column, name_key)
+    return per_distinct(column, name_key)
 
 
 def normalize_latin_expr(column: str | pl.Expr) -> pl.Expr:
     """Batch :func:`normalize_latin` over a string column (nulls stay null)."""
-    return _per_distinct(column, normalize_latin)
+    return per_distinct(column, normalize_latin)
 
 
 def normalize_arabic_expr(column: str | pl.Expr) -> pl.Expr:
     """Batch :func:`normalize_arabic` over a string column (nulls stay null)."""
-    return _per_distinct(column, normalize_arabic)
+    return per_distinct(column, normalize_arabic)
+
+
+def ascii_form_expr(column: str | pl.Expr) -> pl.Expr:
+    """Batch :func:`ascii_form` over a string column (nulls stay null)."""
+    return per_distinct(column, ascii_form)
