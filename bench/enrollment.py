@@ -25,25 +25,20 @@ from typing import Any
 import _support as support  # bench/ is on sys.path when `sijill bench` runs these
 import httpx
 import numpy as np
-import polars as pl
 from sqlalchemy import func, select
 
 from sijill.access import service as access_service
 from sijill.access.actor import Actor
 from sijill.access.roles import Role
 from sijill.access.schemas import UserIn
-from sijill.bulk import read_frame
 from sijill.child_process import free_port, sijill_process
 from sijill.config import OperatorEndpoint
 from sijill.db import make_sessionmaker, transaction
+from sijill.enrollment.household_forms import eligible_household_forms
 from sijill.enrollment.models import Application
 from sijill.enrollment.operators import HttpOperatorClient, OperatorClient
 from sijill.enrollment.service import check_received
 from sijill.enrollment.transmit import queue_batches, send_due
-from sijill.programmes.decide import ELIGIBLE, decide
-from sijill.programmes.inputs import read_inputs
-from sijill.programmes.rules import rule_in_force, shipped_rules
-from sijill.programmes.service import model_ref
 from sijill.scoring.model import model_in_force, shipped_models
 
 DEFAULT_SIZE = 100_000
@@ -57,49 +52,11 @@ TODAY = date.today()
 
 
 def _forms(engine: Any, size: int) -> list[dict[str, Any]]:
-    """The form of each of ``size`` households eligible for AMO Tadamon today, as its declarant
-    fills it in: the declarant applies for the household's current members."""
+    """The form of each of ``size`` households eligible for AMO Tadamon today, sent online (so
+    without the annex, which the check finds from the household)."""
     with engine.connect() as connection:
-        inputs = read_inputs(connection, as_of=TODAY, model=model_ref(TODAY, None))
-        rule = rule_in_force(shipped_rules(), "amo-tadamon", TODAY)
-        decided = decide(rule, inputs.households, inputs.members, inputs.links).decisions
-        eligible = decided.filter(pl.col("status") == ELIGIBLE).select("household_id").head(size)
-        members = read_frame(
-            connection,
-            "SELECT household_id, person_id FROM household_member WHERE valid_to IS NULL",
-            {"household_id": pl.Int64(), "person_id": pl.Int64()},
-        )
-        persons = read_frame(
-            connection,
-            "SELECT id, idcs, phone FROM person",
-            {"person_id": pl.Int64(), "idcs": pl.String(), "phone": pl.String()},
-        )
-        households = read_frame(
-            connection, "SELECT id, address FROM household", {"household_id": pl.Int64(), "address": pl.String()}
-        )
-    declarants = inputs.members.filter(pl.col("is_declarant")).select(
-        "household_id", pl.col("person_id").alias("declarant_person_id")
-    )
-    named = members.join(eligible, on="household_id").join(persons, on="person_id")
-    frame = (
-        named.join(declarants, on="household_id")
-        .group_by("household_id")
-        .agg(
-            pl.col("idcs").filter(pl.col("person_id") == pl.col("declarant_person_id")).first().alias("applicant"),
-            pl.col("phone").filter(pl.col("person_id") == pl.col("declarant_person_id")).first().alias("phone"),
-            pl.col("idcs").filter(pl.col("person_id") != pl.col("declarant_person_id")).alias("others"),
-        )
-        .join(households, on="household_id")
-    )
-    return [
-        {
-            "applicant_idcs": row["applicant"],
-            "members": [{"idcs": idcs} for idcs in row["others"]],
-            "address": row["address"],
-            "phone": row["phone"],
-        }
-        for row in frame.iter_rows(named=True)
-    ]
+        forms = eligible_household_forms(connection, "amo-tadamon", TODAY, size)
+    return [{k: v for k, v in form.items() if k != "annex_code"} for form in forms]
 
 
 class Pipeline:

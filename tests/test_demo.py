@@ -17,6 +17,7 @@ from sijill.access.roles import ACCOUNT_ROLES, Role
 from sijill.child_process import free_port, sijill_process
 from sijill.db import transaction
 from sijill.demo import load_demo
+from sijill.enrollment.models import Application
 from sijill.linkage.models import PersonLink
 from sijill.population.check_digits import verhoeff_valid
 from sijill.population.models import Person
@@ -59,6 +60,11 @@ def test_demo_loads_every_record_in_one_transaction(
         runs = session.execute(select(EligibilityRun.programme, EligibilityRun.households)).all()
         households = session.execute(select(func.count()).select_from(Household)).scalar_one()
         assert {p for p, _ in runs} >= {"amo-tadamon", "asd"} and all(n == households for _, n in runs)
+        # AMO Tadamon files in the annexes' queues, checked: most wait for validation, some to correct.
+        files = dict(session.execute(select(Application.status, func.count()).group_by(Application.status)).all())
+        assert (
+            set(files) == {"awaiting_validation", "to_correct"} and files["awaiting_validation"] > files["to_correct"]
+        )
         assert audit.verify(session).ok
     assert {a.role for a in accounts} == ACCOUNT_ROLES
 

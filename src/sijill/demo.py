@@ -17,6 +17,8 @@ from sijill.access.models import User
 from sijill.access.roles import Role
 from sijill.access.schemas import UserIn
 from sijill.cli_support import cli_actor, cli_transaction, console
+from sijill.enrollment.household_forms import eligible_household_forms
+from sijill.enrollment.service import check_received, receive
 from sijill.errors import SijillError, Text
 from sijill.linkage.registries import REGISTRIES, import_registry
 from sijill.population.bulk import load_synthetic_persons
@@ -59,6 +61,21 @@ def demo_accounts(province: str, region: str, annexes: list[str]) -> list[DemoAc
     ]
 
 
+# AMO Tadamon forms taken at the annexes, so the queues have files; one in five with an address the
+# household did not declare, so there are files to correct too.
+DEMO_APPLICATIONS = 60
+
+
+def _take_applications(session: Session, actor: Actor) -> None:
+    forms = eligible_household_forms(session.connection(), "amo-tadamon", date.today(), DEMO_APPLICATIONS)
+    for number, form in enumerate(forms):
+        if number % 5 == 4:
+            form = {**form, "address": "adresse à vérifier"}
+        receive(session, actor, workflow="amo-tadamon", form=form, channel="annex")
+    while check_received(session, actor):
+        pass
+
+
 def load_demo(*, session: Session, actor: Actor, out: Path, province: str) -> list[DemoAccount]:
     """Load generated files into the database in the caller's single transaction."""
     territory_service.load_reference(session=session, actor=actor)
@@ -79,6 +96,7 @@ def load_demo(*, session: Session, actor: Actor, out: Path, province: str) -> li
             session=session, actor=actor, registry=registry, path=out / "registries" / f"{registry}.parquet"
         )
     run_eligibility(session=session, actor=actor, as_of=date.today())
+    _take_applications(session, actor)
     annexes = units.filter(pl.col("level") == "annex").sort("code")["code"].to_list()
     accounts = demo_accounts(province, province.split(".")[0], annexes)
     for account in accounts:
