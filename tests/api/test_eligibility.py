@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from sijill.db import transaction
-from tests.factories import ANNEX_A
-from tests.social_registry.support import add_person, form, member
-
-Login = Callable[[str], dict[str, str]]
+from tests.api.households import Login, parent_and_child
 
 
 @pytest.fixture
 def number(client: TestClient, login: Login, session_factory: sessionmaker[Session]) -> str:
-    with transaction(session_factory) as session:
-        add_person(session, "6600000001", ANNEX_A, sex="M", born=date(1970, 3, 3))
-        add_person(session, "6600000002", ANNEX_A, born=date(2016, 9, 9))
-    family = form(
-        ANNEX_A, [member("6600000001", "head"), member("6600000002", "child", in_school=True, occupation=None)]
-    )
-    created = client.post("/api/households", json=family, headers=login("agent_a"))
-    assert created.status_code == 201, created.text
-    found: str = created.json()["number"]
-    correction = {"score": 9.1, "reason": "enquête sur place du 2 juin"}
-    corrected = client.post(f"/api/households/{found}/score/corrections", json=correction, headers=login("reviewer"))
-    assert corrected.status_code == 201, corrected.text
-    return found
+    return parent_and_child(client, login, session_factory, prefix="66", score=9.1)
 
 
 def test_decisions_of_every_programme_in_force(client: TestClient, login: Login, number: str) -> None:

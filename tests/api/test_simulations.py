@@ -2,40 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from sijill.db import transaction
-from tests.factories import ANNEX_A
-from tests.social_registry.support import add_person, form, member
-
-Login = Callable[[str], dict[str, str]]
+from tests.api.households import Login, parent_and_child
 
 
 @pytest.fixture
 def declared(client: TestClient, login: Login, session_factory: sessionmaker[Session]) -> str:
-    with transaction(session_factory) as session:
-        add_person(session, "6700000001", ANNEX_A, sex="M", born=date(1970, 3, 3))
-        add_person(session, "6700000002", ANNEX_A, born=date(2016, 9, 9))
-    family = form(
-        ANNEX_A, [member("6700000001", "head"), member("6700000002", "child", in_school=True, occupation=None)]
-    )
-    created = client.post("/api/households", json=family, headers=login("agent_a"))
-    assert created.status_code == 201, created.text
-    number: str = created.json()["number"]
     # Just above the ASD threshold: a threshold of 9.8 brings the household in.
-    correction = {"score": 9.75, "reason": "enquête sur place du 3 juin"}
-    assert (
-        client.post(
-            f"/api/households/{number}/score/corrections", json=correction, headers=login("reviewer")
-        ).status_code
-        == 201
-    )
-    return number
+    return parent_and_child(client, login, session_factory, prefix="67", score=9.75)
 
 
 def test_an_analyst_sees_who_comes_in_and_what_it_costs(client: TestClient, login: Login, declared: str) -> None:

@@ -21,7 +21,7 @@ from sijill.enrollment.daily_report import messages_for, send_daily_report
 from sijill.enrollment.models import Application, ApplicationVersion, StaffMessage
 from sijill.enrollment.notifications import RecordingChannel
 from sijill.enrollment.operators import sign
-from sijill.enrollment.sla import ageing, overdue
+from sijill.enrollment.sla import ageing, overdue, overdue_by_annex
 from sijill.errors import ForbiddenError, NotFoundError, SijillError
 from tests.conftest import SYSTEM, actor
 from tests.enrollment.support import AGENT_A, REVIEWER, SIM_SECRET, declare_family, seed, submitted, transmit_in_process
@@ -93,6 +93,10 @@ def test_the_operator_deadline_and_the_files_past_it(
         late = overdue(session, NATIONAL, today=sent.due_on + timedelta(days=3))
         outside = overdue(session, actor(Role.SUPERVISOR_PROVINCE, "04.04"), today=sent.due_on + timedelta(days=3))
     assert [(r.receipt, r.days_late) for r in late] == [(files["sent"], 3), (files["sent_2"], 3)]
+    with transaction(session_factory) as session:
+        counts = overdue_by_annex(session, NATIONAL, today=sent.due_on + timedelta(days=3))
+        not_yet = overdue_by_annex(session, NATIONAL, today=sent.due_on)
+    assert (counts, not_yet) == ({ANNEX_A: 2}, {})
     assert outside == []
 
 

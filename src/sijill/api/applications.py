@@ -217,8 +217,12 @@ def transmit(request: Request, actor: CurrentActor) -> TransmissionOut:
     for name in operators:
         with transaction(factory) as session:
             queued += queue_batches(session, actor, name)
-    clients: dict[str, OperatorClient] = {name: HttpOperatorClient(endpoint) for name, endpoint in operators.items()}
-    report = send_due(factory, actor, clients)
+    clients = {name: HttpOperatorClient(endpoint) for name, endpoint in operators.items()}
+    try:
+        report = send_due(factory, actor, dict[str, OperatorClient](clients))
+    finally:
+        for client in clients.values():
+            client.close()
     return TransmissionOut(queued=queued, batches=report.batches, files=report.files, failures=report.failures)
 
 

@@ -223,7 +223,8 @@ def transmit_command(
                 "set SIJILL_OPERATORS with its url and secret",
             ),
         )
-    clients: dict[str, OperatorClient] = {o: HttpOperatorClient(configured[o]) for o in wanted}
+    http = {o: HttpOperatorClient(configured[o]) for o in wanted}
+    clients: dict[str, OperatorClient] = dict(http)
     actor = cli_actor()
     factory = cli_sessionmaker()
     while True:
@@ -237,8 +238,10 @@ def transmit_command(
         for failure in report.failures:
             console.print(f"not sent, will retry: {failure}")
         if not loop:
-            return
+            break
         time.sleep(interval)
+    for client in http.values():
+        client.close()
 
 
 @applications_app.command("ageing")

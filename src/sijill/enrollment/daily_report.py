@@ -17,7 +17,7 @@ from sijill.access.roles import Permission, Role
 from sijill.access.scope import code_in_scope
 from sijill.enrollment.models import StaffMessage
 from sijill.enrollment.queries import waiting_report
-from sijill.enrollment.sla import overdue
+from sijill.enrollment.sla import overdue_by_annex
 
 SUPERVISORS = (Role.SUPERVISOR_PROVINCE, Role.SUPERVISOR_REGION, Role.SUPERVISOR_NATIONAL)
 
@@ -29,9 +29,7 @@ def send_daily_report(session: Session, actor: Actor, *, now: datetime | None = 
     waiting: dict[str | None, int] = defaultdict(int)
     for row in waiting_report(session, actor, now=at):
         waiting[row.annex_code] += row.files
-    late: dict[str | None, int] = defaultdict(int)
-    for file in overdue(session, actor, today=at.date(), limit=1_000_000):
-        late[file.annex_code] += 1
+    late = overdue_by_annex(session, actor, today=at.date())
     subject = f"daily-report {at.date().isoformat()}"
     already = set(session.execute(select(StaffMessage.username).where(StaffMessage.subject == subject)).scalars())
     supervisors = session.execute(

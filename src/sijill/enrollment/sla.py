@@ -131,3 +131,18 @@ def overdue(session: Session, actor: Actor, *, today: date | None = None, limit:
         for r, w, a, t, due in rows
         if due is not None
     ]
+
+
+def overdue_by_annex(session: Session, actor: Actor, *, today: date) -> dict[str | None, int]:
+    """How many files are past their deadline at the operator, per annex: counted in the database."""
+    actor.require(Permission.APPLICATION_READ)
+    rows = session.execute(
+        select(Application.annex_code, func.count())
+        .where(
+            Application.status == "transmitted",
+            Application.due_on < today,
+            in_scope(actor, Application.annex_code),
+        )
+        .group_by(Application.annex_code)
+    ).all()
+    return {annex: count for annex, count in rows}
