@@ -16,6 +16,8 @@ Level = dict[str, Any]
 Comparison = dict[str, Any]
 
 STRONG_SIMILARITY = 0.92
+SWAPPED_LABEL = "names in the other order"
+SAME_KEY_LABEL = "same name (script-neutral key)"
 WEAK_SIMILARITY = 0.80
 
 
@@ -47,9 +49,10 @@ def _similarity(columns: Sequence[str]) -> str:
 def name_comparison(part: str, other: str) -> Comparison:
     """Given or family name, in either script; ``other`` is the other part (names in swapped order)."""
     keys = [f"{part}_key_lat", f"{part}_key_ar"]
-    same_spelling = _any_equal([(f"{part}_lat", f"{part}_lat"), (f"{part}_ar", f"{part}_ar")])
     same_key = _any_equal([(a, b) for a in keys for b in keys])
-    # Term frequencies are those of the key used for blocking; Splink needs its plain equality as a level.
+    # Term frequencies are those of the key used for blocking. Its plain equality must be the first
+    # agreeing level: Splink scales every adjusted level by that level's u, which must then be the
+    # chance that two random records share the key at all (an earlier level would take most of it).
     tf = f"{part}_key"
     other_spelling = [same_key]
     if part == "given":
@@ -57,16 +60,16 @@ def name_comparison(part: str, other: str) -> Comparison:
         other_spelling.append(_any_equal([(a, b) for a in canon for b in canon]))
     levels = [
         _null(keys),
-        _level(same_spelling, "same spelling", tf),
-        _level(f'"{tf}_l" = "{tf}_r"', "same key", tf),
+        _level(f'"{tf}_l" = "{tf}_r"', SAME_KEY_LABEL, tf),
         # Rare on their own (a record with one script only, a variant the key does not fold):
-        # one level, so that the EM always has pairs to estimate it from.
+        # one level, so that the training always has pairs to estimate it from.
         _level(" OR ".join(other_spelling), "same name in another script or spelling", tf),
     ]
     swapped = f'"{part}_key_l" = "{other}_key_r" AND "{other}_key_l" = "{part}_key_r"'
     ascii_columns = [f"{part}_ascii_lat", f"{part}_ascii_ar"]
     if part == "given":
-        in_other_order = _level(swapped, "names in the other order", tf)
+        # No term frequencies: the crossed values are a given and a family name, not one name.
+        in_other_order = _level(swapped, SWAPPED_LABEL)
     else:
         # The given name's comparison already counts the swap as agreement; counting it here
         # again would give two coincident spellings twice the evidence of one.

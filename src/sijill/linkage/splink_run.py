@@ -15,7 +15,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import duckdb
@@ -43,7 +43,7 @@ class LinkageOptions:
     rules: tuple[BlockingRule, ...] = DEFAULT_RULES
     max_pairs: int = DEFAULT_MAX_PAIRS
     # A pair at or above this probability joins two records in one cluster.
-    threshold: float = 0.8
+    threshold: float = 0.98
     # Pairs below this are not kept at all (None: every blocked pair, as the evaluation needs).
     keep_from: float | None = 0.3
     model: dict[str, Any] | None = None
@@ -142,8 +142,14 @@ def _scored(
     seconds["prepare"] = time.perf_counter() - started
     if options.model is None:
         started = time.perf_counter()
-        trainer = _linker(connection, tables, _settings(link_type, present, rules))
-        model = train(trainer, connection, present, tables, options.u_pairs)
+        model = train(
+            lambda settings: _linker(connection, tables, settings),
+            _settings(link_type, present, rules).create_settings_dict("duckdb"),
+            connection,
+            present,
+            tables,
+            options.u_pairs,
+        )
         seconds["train"] = time.perf_counter() - started
     else:
         model = json.loads(json.dumps(options.model))
@@ -188,15 +194,16 @@ def deduplicate(features: pl.DataFrame, options: LinkageOptions | None = None) -
 
 
 def _pairs(connection: duckdb.DuckDBPyConnection, table: str, names: tuple[str, str]) -> pl.DataFrame:
-    gammas = [
-        row[0]
-        for row in connection.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND column_name LIKE 'gamma_%'",
-            [table],
-        ).fetchall()
+    """The scored pairs with each comparison's weight (its level's, plus the term-frequency
+    adjustment): the evidence a reviewer reads, in bits for or against."""
+    columns = [row[0] for row in connection.execute(f"SELECT * FROM {table} LIMIT 0").description or []]  # noqa: S608
+    weights = [c[3:] for c in columns if c.startswith("mw_") and not c.startswith("mw_tf_adj_")]
+    parts = [
+        f'"mw_{w}" + coalesce("mw_tf_adj_{w}", 0) AS "w_{w}"' if f"mw_tf_adj_{w}" in columns else f'"mw_{w}" AS "w_{w}"'
+        for w in weights
     ]
     select = ", ".join(
-        [f"unique_id_l AS {names[0]}", f"unique_id_r AS {names[1]}", "match_weight", "match_probability", *gammas]
+        [f"unique_id_l AS {names[0]}", f"unique_id_r AS {names[1]}", "match_weight", "match_probability", *parts]
     )
     frame = pl.from_arrow(connection.sql(f"SELECT {select} FROM {table}").to_arrow_table())  # noqa: S608
     assert isinstance(frame, pl.DataFrame)
@@ -221,3 +228,42 @@ def link(left: pl.DataFrame, right: pl.DataFrame, options: LinkageOptions | None
         pairs = _pairs(connection, "oriented_pairs", ("left_id", "right_id"))
         seconds["orient"] = time.perf_counter() - started
     return LinkageResult(None, pairs, model, counts, seconds)
+
+
+# The baseline a registry without probabilistic linkage uses: same CIN, or the same names (as
+# written, case aside) and the same full birth date. Run on features without name processing.
+EXACT_RULES: tuple[BlockingRule, ...] = (
+    BlockingRule(("cin",)),
+    BlockingRule(("given_lat", "family_lat", "birth_year", "birth_month", "birth_day")),
+    BlockingRule(("given_ar", "family_ar", "birth_year", "birth_month", "birth_day")),
+)
+
+
+def exact_rules_clusters(features: pl.DataFrame, options: LinkageOptions | None = None) -> LinkageResult:
+    """Clusters joined by the exact rules alone, for comparison with the probabilistic model."""
+    options = options or LinkageOptions()
+    seconds: dict[str, float] = {}
+    with _connection(options) as connection:
+        started = time.perf_counter()
+        present, rules, counts = _prepare(connection, {"records": features}, replace(options, rules=EXACT_RULES))
+        households = "household_id" in present
+        settings = SettingsCreator(
+            link_type="dedupe_only",
+            blocking_rules_to_generate_predictions=[rule.sql(households) for rule in rules],  # type: ignore[misc]
+        )
+        linker = _linker(connection, ["records"], settings)
+        links = linker.inference.deterministic_link()
+        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(links, None)
+        frame = pl.from_arrow(
+            connection.sql(
+                f"SELECT unique_id AS record_id, cluster_id, CAST(NULL AS DOUBLE) AS match_weight FROM {clusters.physical_name}"  # noqa: S608
+            ).to_arrow_table()
+        )
+        pairs = pl.from_arrow(
+            connection.sql(
+                f"SELECT unique_id_l AS record_id_l, unique_id_r AS record_id_r FROM {links.physical_name}"  # noqa: S608
+            ).to_arrow_table()
+        )
+        seconds["link"] = time.perf_counter() - started
+    assert isinstance(frame, pl.DataFrame) and isinstance(pairs, pl.DataFrame)
+    return LinkageResult(frame, pairs, {}, counts, seconds)

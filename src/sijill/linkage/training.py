@@ -1,61 +1,65 @@
 """Unsupervised training of the linkage model, and the adjustments that keep it sane.
 
-Splink's EM estimates each level's m (how often one person's two records agree at that level)
-from the pairs of a training block, leaving out the comparisons the block itself fixes. The
-blocks are chosen so that most of their pairs are one person, and so that the "match" class the
-EM finds is persons, not families or namesakes from one place:
+No labelled pairs exist, but two kinds of pairs are one person almost surely, and each says how
+one person's two records agree on everything it does not itself require:
 
-1. pairs sharing an identifier (the CIN, else the phone): almost all one person, whatever their
-   names and dates say, so the names and birth dates are learnt from them;
-2. pairs with the same names and full birth date: identifiers, parents, places are learnt there;
-3. without any identifier, pairs with the same parents' names and birth date stand in for 1.
+1. pairs sharing an identifier (the CIN, else the phone), whatever their names and dates say:
+   the names, birth dates and parents' names are learnt from them;
+2. pairs with the same names, full birth date and parents' names: the identifiers are learnt
+   from them (how often a second registration keeps the CIN, the phone).
 
-Two adjustments follow. The u of an identifier (how often two different persons share a CIN) is
-computed from its value counts: random sampling never meets such a pair. And no m is left below
-a floor: a level never seen among true pairs of the training block would otherwise get a weight
-of minus hundreds, and one typing mistake in one field would veto a match alone.
+Each level's m is the share of those pairs at that level (Splink's estimate from a label column).
+This is what the EM converges to on such blocks, without its failure on them: on a block whose
+pairs are nearly all matches the EM drives a rare level's m to exactly zero and stops. The EM
+remains the fallback for inputs with no identifier at all.
+
+The u of each level comes from random pairs; the u of an identifier (how often two different
+persons share a CIN) from its value counts, since random sampling never meets such a pair. No m
+is left below a floor: a level never seen among the training pairs would otherwise weigh minus
+hundreds, and one typing mistake in one field would veto a match alone.
 """
 
 from __future__ import annotations
 
+import copy
 import json
+import logging
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import duckdb
 from splink import Linker
 
-from sijill.linkage.blocking import BlockingRule, block_on, count_pairs
+from sijill.linkage.blocking import block_on, count_pairs
+from sijill.linkage.comparisons import SAME_KEY_LABEL, SWAPPED_LABEL
+
+log = logging.getLogger(__name__)
 
 IDENTIFIERS = ("cin", "phone")
-IDENTIFIER_RULES = tuple(block_on(identifier) for identifier in IDENTIFIERS)
+# The comparisons the identity pairs (2.) fix, learnt from the identifier pairs (1.) instead.
+IDENTITY_COMPARISONS = ("given_name", "family_name", "birth_date", "father_name", "mother_name")
+IDENTITY_COLUMN = "identity_key"
 NAME_DATE_RULE = block_on("given_key", "family_key", "birth_year", "birth_month", "birth_day")
-PARENTS_DATE_RULE = block_on("father_key", "mother_key", "birth_year", "birth_month", "birth_day")
-# Fewer pairs than this in a block and its estimates would be noise.
-MIN_TRAINING_PAIRS = 50
+# Fewer pairs than this and the shares would be noise.
+MIN_TRAINING_PAIRS = 30
 M_FLOOR = 0.001
 
 # Two records agreeing on these are taken as one person when estimating how many pairs match.
 _DETERMINISTIC = (block_on("cin"), NAME_DATE_RULE)
 _DETERMINISTIC_RECALL = 0.8
+# Without identifiers: EM on pairs born the same day (learns the names) and on pairs with the
+# same names (learns the birth date).
+_EM_FALLBACK = (block_on("birth_year", "birth_month", "birth_day"), block_on("given_key", "family_key"))
+
+LinkerFactory = Callable[[dict[str, Any]], Linker]
 
 
-def training_rules(
-    connection: duckdb.DuckDBPyConnection, present: set[str], left: str, right: str | None
-) -> list[BlockingRule]:
-    """The training blocks this input supports, in the order of the module's docstring."""
-
-    def usable(rule: BlockingRule) -> bool:
-        if not rule.columns <= present:
-            return False
-        return count_pairs(connection, [rule], left, right)[0].pairs >= MIN_TRAINING_PAIRS
-
-    rules = [next((rule for rule in IDENTIFIER_RULES if usable(rule)), None)]
-    rules.append(NAME_DATE_RULE if usable(NAME_DATE_RULE) else None)
-    if rules[0] is None:
-        rules.append(PARENTS_DATE_RULE if usable(PARENTS_DATE_RULE) else None)
-    return [rule for rule in rules if rule is not None]
+def _enough_pairs(
+    connection: duckdb.DuckDBPyConnection, column: str, present: set[str], left: str, right: str | None
+) -> bool:
+    return column in present and count_pairs(connection, [block_on(column)], left, right)[0].pairs >= MIN_TRAINING_PAIRS
 
 
 def identifier_u(connection: duckdb.DuckDBPyConnection, column: str, left: str, right: str | None) -> float | None:
@@ -103,6 +107,35 @@ def _adjusted(model: dict[str, Any], identifier_us: dict[str, float], u_pairs: i
     return model
 
 
+def _level_named(model: dict[str, Any], comparison: str, label: str) -> dict[str, Any] | None:
+    for candidate in model["comparisons"]:
+        if candidate["output_column_name"] == comparison:
+            for level in candidate["comparison_levels"]:
+                if level.get("label_for_charts") == label:
+                    return level  # type: ignore[no-any-return]
+    return None
+
+
+def _swap_as_strong_as_both_names(model: dict[str, Any]) -> dict[str, Any]:
+    """Names written in the other order count as much as both names agreeing in order, no more.
+
+    Among random pairs a crossed agreement is rarer than an agreement in order (given and family
+    names are different vocabularies), so its own u would make it the strongest evidence of all;
+    yet the pairs that really meet it are siblings, one registered with the names swapped, whose
+    parents, place and family name agree too. Capping it at the in-order weight keeps a sibling's
+    different birth date decisive.
+    """
+    swapped = _level_named(model, "given_name", SWAPPED_LABEL)
+    given = _level_named(model, "given_name", SAME_KEY_LABEL)
+    family = _level_named(model, "family_name", SAME_KEY_LABEL)
+    if swapped is None or given is None or family is None:
+        return model
+    in_order = (given["m_probability"] / given["u_probability"]) * (family["m_probability"] / family["u_probability"])
+    if swapped["m_probability"] / swapped["u_probability"] > in_order:
+        swapped["u_probability"] = swapped["m_probability"] / in_order
+    return model
+
+
 def model_json(linker: Linker) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "model.json"
@@ -111,26 +144,64 @@ def model_json(linker: Linker) -> dict[str, Any]:
     return model
 
 
+def _m_from_label(factory: LinkerFactory, base: dict[str, Any], column: str) -> dict[str, list[Any]]:
+    """Each comparison's m values, as shares of the pairs agreeing on ``column``."""
+    linker = factory(copy.deepcopy(base))
+    linker.training.estimate_m_from_label_column(column)
+    return {
+        comparison["output_column_name"]: [level.get("m_probability") for level in comparison["comparison_levels"]]
+        for comparison in model_json(linker)["comparisons"]
+    }
+
+
+def _em_fallback(linker: Linker, present: set[str], households: bool) -> None:
+    for rule in _EM_FALLBACK:
+        if not rule.columns <= present:
+            continue
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule.sql(households), estimate_without_term_frequencies=True
+            )
+        except ValueError as error:  # the EM collapsed (a level's m reached zero): keep what it had
+            log.warning("linkage training: EM on %s stopped: %s", rule.name, error)
+
+
 def train(
-    linker: Linker,
+    factory: LinkerFactory,
+    settings: dict[str, Any],
     connection: duckdb.DuckDBPyConnection,
     present: set[str],
     tables: list[str],
     u_pairs: int,
 ) -> dict[str, Any]:
-    """Train ``linker`` on its input and return the adjusted model, ready to predict with."""
+    """Train a model for ``settings`` on the input tables and return it adjusted, ready to predict."""
     left, right = tables[0], tables[1] if len(tables) > 1 else None
-    deterministic = [rule.sql() for rule in _DETERMINISTIC if rule.columns <= present]
+    households = "household_id" in present
+    linker = factory(settings)
+    deterministic = [rule.sql(households) for rule in _DETERMINISTIC if rule.columns <= present]
     if deterministic:
         linker.training.estimate_probability_two_random_records_match(deterministic, recall=_DETERMINISTIC_RECALL)
     linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=1)
-    for rule in training_rules(connection, present, left, right):
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule.sql("household_id" in present), estimate_without_term_frequencies=True
-        )
+    identifier = next((c for c in IDENTIFIERS if _enough_pairs(connection, c, present, left, right)), None)
+    if identifier is None:
+        _em_fallback(linker, present, households)
+    base = model_json(linker)
+    by_identifier = _m_from_label(factory, base, identifier) if identifier else {}
+    by_identity = (
+        _m_from_label(factory, base, IDENTITY_COLUMN)
+        if _enough_pairs(connection, IDENTITY_COLUMN, present, left, right)
+        else {}
+    )
+    for comparison in base["comparisons"]:
+        name = comparison["output_column_name"]
+        source = by_identity if name == identifier or name not in IDENTITY_COMPARISONS and not by_identifier else by_identifier
+        if name in source:
+            for level, m in zip(comparison["comparison_levels"], source[name], strict=True):
+                if not level.get("is_null_level") and not level.get("fix_m_probability"):
+                    level["m_probability"] = m
     identifier_us = {
         column: u
         for column in IDENTIFIERS
         if column in present and (u := identifier_u(connection, column, left, right)) is not None
     }
-    return _adjusted(model_json(linker), identifier_us, u_pairs)
+    return _swap_as_strong_as_both_names(_adjusted(base, identifier_us, u_pairs))

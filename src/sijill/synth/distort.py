@@ -71,6 +71,32 @@ def misspell_names(rng: np.random.Generator, columns: dict[str, pa.Array], mask:
     return out
 
 
+# How two agents write one Arabic name differently without a typing error: hamza on the alef or
+# not, final ة or ه, final ى or ي, عبد joined to the rest of the name or not, the article or not.
+_ARABIC_VARIANTS: tuple[tuple[str, str], ...] = (
+    ("[أإآ]", "ا"),
+    ("ة($| )", "ه$1"),
+    ("ى($| )", "ي$1"),
+    ("عبد ", "عبد"),
+    ("^ال", ""),
+)
+
+
+def arabic_variant(rng: np.random.Generator, strings: pa.Array, mask: BoolArray) -> pa.Array:
+    """Masked strings rewritten with some of the orthographic variants above (each with
+    probability one half); a name none of them applies to stays as it was."""
+    if not mask.any():
+        return strings
+    series = pl.from_arrow(pa.chunked_array([strings]) if isinstance(strings, pa.Array) else strings)
+    assert isinstance(series, pl.Series)
+    frame = pl.DataFrame({"s": series})
+    out = pl.col("s")
+    for i, (pattern, replacement) in enumerate(_ARABIC_VARIANTS):
+        frame = frame.with_columns(pl.Series(f"apply{i}", mask & (rng.random(len(mask)) < 0.5)))
+        out = pl.when(pl.col(f"apply{i}")).then(out.str.replace_all(pattern, replacement)).otherwise(out)
+    return pc.cast(frame.select(out.alias("s"))["s"].to_arrow(), pa.string())
+
+
 def _month_and_day(days: IntArray) -> tuple[IntArray, IntArray]:
     """Months since January 1970 and day of the month (1-31) of each date."""
     d = days.astype("datetime64[D]")

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sijill.synth.columns import date_array, day_numbers, null_mask, years_of
-from sijill.synth.distort import NAME_COLUMNS, misspell_names, swap_day_month, swappable
+from sijill.synth.distort import NAME_COLUMNS, arabic_variant, misspell_names, swap_day_month, swappable
 from sijill.synth.identity import DECLARED_TO, draw_phone_numbers, phone_strings
 from sijill.synth.names import names
 from sijill.synth.persons import People
@@ -98,8 +98,9 @@ def _respelt(
     rng: np.random.Generator, cols: dict[str, pa.Array], people: People, rendered: Rendered, src: IntArray,
     mask: BoolArray,
 ) -> dict[str, pa.Array]:  # fmt: skip
-    """A second agent writes the Latin name again with another spelling of the given and/or family name.
-    Where the first registration has no Latin name, the second agent writes both names."""
+    """A second agent writes the name again: another Latin spelling of the given and/or family name
+    (both where the first registration has no Latin name), and the Arabic with that agent's
+    orthographic habits (`distort.arabic_variant`)."""
     nm = names()
     n = len(src)
     g, f = people.given[src], people.family[src]
@@ -113,6 +114,9 @@ def _respelt(
     return {
         "given_name_lat": pc.if_else(pa.array(given), nm.given.latin_of(g, new_gv), cols["given_name_lat"]),
         "family_name_lat": pc.if_else(pa.array(family), nm.family.latin_of(f, new_fv), cols["family_name_lat"]),
+        # The agent writes the Arabic again too: with its own hamza, ta marbuta, spacing habits.
+        "given_name_ar": arabic_variant(rng, cols["given_name_ar"], given),
+        "family_name_ar": arabic_variant(rng, cols["family_name_ar"], family),
     }
 
 
