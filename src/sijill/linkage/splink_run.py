@@ -38,6 +38,7 @@ from sijill.linkage.training import train
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class LinkageOptions:
     rules: tuple[BlockingRule, ...] = DEFAULT_RULES
@@ -99,13 +100,17 @@ def _settings(link_type: str, present: set[str], rules: list[BlockingRule]) -> S
     return SettingsCreator(
         link_type=link_type,  # type: ignore[arg-type]
         comparisons=comparisons(present),  # type: ignore[arg-type]
-        blocking_rules_to_generate_predictions=[rule.sql("household_id" in present) for rule in rules],  # type: ignore[list-item]
+        blocking_rules_to_generate_predictions=[
+            {"blocking_rule": rule.sql("household_id" in present)} for rule in rules
+        ],
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=False,
     )
 
 
-def _linker(connection: duckdb.DuckDBPyConnection, tables: list[str], settings: SettingsCreator | dict[str, Any]) -> Linker:
+def _linker(
+    connection: duckdb.DuckDBPyConnection, tables: list[str], settings: SettingsCreator | dict[str, Any]
+) -> Linker:
     # A fresh API per linker: one API registers each table name once, and training and scoring
     # are two linkers over the same tables.
     db_api = DuckDBAPI(connection=connection)
@@ -249,14 +254,15 @@ def exact_rules_clusters(features: pl.DataFrame, options: LinkageOptions | None 
         households = "household_id" in present
         settings = SettingsCreator(
             link_type="dedupe_only",
-            blocking_rules_to_generate_predictions=[rule.sql(households) for rule in rules],  # type: ignore[misc]
+            blocking_rules_to_generate_predictions=[{"blocking_rule": rule.sql(households)} for rule in rules],
         )
         linker = _linker(connection, ["records"], settings)
         links = linker.inference.deterministic_link()
         clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(links, None)
         frame = pl.from_arrow(
             connection.sql(
-                f"SELECT unique_id AS record_id, cluster_id, CAST(NULL AS DOUBLE) AS match_weight FROM {clusters.physical_name}"  # noqa: S608
+                "SELECT unique_id AS record_id, cluster_id, CAST(NULL AS DOUBLE) AS match_weight "  # noqa: S608
+                f"FROM {clusters.physical_name}"
             ).to_arrow_table()
         )
         pairs = pl.from_arrow(

@@ -31,6 +31,7 @@ from typing import Any
 
 import duckdb
 from splink import Linker
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
 
 from sijill.linkage.blocking import block_on, count_pairs
 from sijill.linkage.comparisons import SAME_KEY_LABEL, SWAPPED_LABEL
@@ -41,6 +42,9 @@ IDENTIFIERS = ("cin", "phone")
 # The comparisons the identity pairs (2.) fix, learnt from the identifier pairs (1.) instead.
 IDENTITY_COMPARISONS = ("given_name", "family_name", "birth_date", "father_name", "mother_name")
 IDENTITY_COLUMN = "identity_key"
+# What the identity pairs agree on: as much of it as the input has, the names and date at least.
+IDENTITY_PARTS = ("given_key", "family_key", "birth_year", "birth_month", "birth_day", "father_key", "mother_key")
+IDENTITY_REQUIRED = IDENTITY_PARTS[:5]
 NAME_DATE_RULE = block_on("given_key", "family_key", "birth_year", "birth_month", "birth_day")
 # Fewer pairs than this and the shares would be noise.
 MIN_TRAINING_PAIRS = 30
@@ -56,6 +60,21 @@ _EM_FALLBACK = (block_on("birth_year", "birth_month", "birth_day"), block_on("gi
 LinkerFactory = Callable[[dict[str, Any]], Linker]
 
 
+def _add_identity_key(connection: duckdb.DuckDBPyConnection, present: set[str], tables: list[str]) -> bool:
+    """A column equal for two records exactly when they agree on the identity parts the input has
+    (null where a part is missing, so such records never pair on it)."""
+    if not set(IDENTITY_REQUIRED) <= present:
+        return False
+    parts = [f'CAST("{p}" AS VARCHAR)' for p in IDENTITY_PARTS if p in present]
+    complete = " AND ".join(f"{part} IS NOT NULL" for part in parts)
+    for table in tables:
+        connection.execute(f"ALTER TABLE {table} ADD COLUMN {IDENTITY_COLUMN} VARCHAR").fetchall()
+        connection.execute(
+            f"UPDATE {table} SET {IDENTITY_COLUMN} = CASE WHEN {complete} THEN concat_ws('|', {', '.join(parts)}) END"  # noqa: S608
+        ).fetchall()
+    return True
+
+
 def _enough_pairs(
     connection: duckdb.DuckDBPyConnection, column: str, present: set[str], left: str, right: str | None
 ) -> bool:
@@ -64,7 +83,7 @@ def _enough_pairs(
 
 def identifier_u(connection: duckdb.DuckDBPyConnection, column: str, left: str, right: str | None) -> float | None:
     """The probability that two records of different persons share ``column``, from value counts."""
-    counts = f'SELECT "{column}" AS v, count(*) AS n FROM {{t}} WHERE "{column}" IS NOT NULL GROUP BY 1'
+    counts = f'SELECT "{column}" AS v, count(*) AS n FROM {{t}} WHERE "{column}" IS NOT NULL GROUP BY 1'  # noqa: S608
     if right is None:
         sql = f"SELECT sum(n * (n - 1)), sum(n) FROM ({counts.format(t=left)})"  # noqa: S608
         shared, total = connection.execute(sql).fetchall()[0]
@@ -177,8 +196,12 @@ def train(
     """Train a model for ``settings`` on the input tables and return it adjusted, ready to predict."""
     left, right = tables[0], tables[1] if len(tables) > 1 else None
     households = "household_id" in present
+    if _add_identity_key(connection, present, tables):
+        present = present | {IDENTITY_COLUMN}
     linker = factory(settings)
-    deterministic = [rule.sql(households) for rule in _DETERMINISTIC if rule.columns <= present]
+    deterministic: list[str | BlockingRuleCreator] = [
+        rule.sql(households) for rule in _DETERMINISTIC if rule.columns <= present
+    ]
     if deterministic:
         linker.training.estimate_probability_two_random_records_match(deterministic, recall=_DETERMINISTIC_RECALL)
     linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=1)
@@ -194,7 +217,11 @@ def train(
     )
     for comparison in base["comparisons"]:
         name = comparison["output_column_name"]
-        source = by_identity if name == identifier or name not in IDENTITY_COMPARISONS and not by_identifier else by_identifier
+        source = (
+            by_identity
+            if name == identifier or (name not in IDENTITY_COMPARISONS and not by_identifier)
+            else by_identifier
+        )
         if name in source:
             for level, m in zip(comparison["comparison_levels"], source[name], strict=True):
                 if not level.get("is_null_level") and not level.get("fix_m_probability"):
