@@ -118,7 +118,13 @@ def _digits_tail(column: str, length: int) -> pl.Expr:
 
 def linkage_features(records: pl.DataFrame, with_names: bool = True) -> pl.DataFrame:
     """One row per record with FEATURE_COLUMNS, from the typed person schema (`person_file`)."""
+    # A presumed date (1 January of a declared year) says the year only.
+    presumed = pl.col("birth_date_presumed")
     frame = records.with_columns(
+        pl.when(presumed).then(None).otherwise(pl.col("birth_month")).alias("birth_month"),
+        pl.when(presumed).then(None).otherwise(pl.col("birth_day")).alias("birth_day"),
+    )
+    frame = frame.with_columns(
         *_spelling_columns("given", with_names),
         *_spelling_columns("family", with_names),
         *_given_canon(with_names),
@@ -133,7 +139,7 @@ def linkage_features(records: pl.DataFrame, with_names: bool = True) -> pl.DataF
     frame = frame.with_columns(
         pl.coalesce("given_key_ar", "given_key_lat").alias("given_key"),
         pl.coalesce("family_key_ar", "family_key_lat").alias("family_key"),
-        (pl.col("birth_day").is_not_null() & ~pl.col("birth_date_presumed")).alias("birth_precise"),
+        pl.col("birth_day").is_not_null().alias("birth_precise"),
         pl.col("record_id").alias("unique_id"),
         pl.col("sex").str.to_uppercase().str.slice(0, 1),
         pl.col("cin").str.replace_all(r"[\s\-]", "").str.to_uppercase(),
