@@ -20,7 +20,7 @@ rows = st.lists(st.tuples(values, values), min_size=0, max_size=30)
 def _table(connection: duckdb.DuckDBPyConnection, name: str, records: list[tuple[str | None, str | None]]) -> None:
     frame = pl.DataFrame(records, schema={"x": pl.String, "y": pl.String}, orient="row")
     connection.register(f"{name}_arrow", frame.to_arrow())
-    connection.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_arrow").fetchall()
+    connection.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_arrow").fetchall()  # noqa: S608
 
 
 def _brute(records: list[tuple[str | None, str | None]], rule: BlockingRule) -> int:

@@ -13,10 +13,15 @@ from sijill.linkage.blocking import block_on
 from sijill.linkage.evaluate import TruthSet, synthetic_set
 from sijill.linkage.features import linkage_features
 from sijill.linkage.metrics import pairwise
-from sijill.linkage.splink_run import LinkageOptions, deduplicate, link
+from sijill.linkage.splink_run import LinkageOptions, LinkageResult, deduplicate, link
 from sijill.synth import SynthConfig, generate
 
 pytestmark = pytest.mark.slow
+
+
+def clusters_of(result: LinkageResult) -> pl.DataFrame:
+    assert result.clusters is not None
+    return result.clusters
 
 
 @pytest.fixture(scope="module")
@@ -32,25 +37,25 @@ def features(population: TruthSet) -> pl.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def result(features: pl.DataFrame):  # type: ignore[no-untyped-def]
+def result(features: pl.DataFrame) -> LinkageResult:
     # Every blocked pair kept (not only the likely ones): the tests look at the candidates too.
     return deduplicate(features, LinkageOptions(keep_from=None))
 
 
-def test_duplicates_are_found_precisely(population: TruthSet, result) -> None:  # type: ignore[no-untyped-def]
-    scores = pairwise(result.clusters, population.truth)
+def test_duplicates_are_found_precisely(population: TruthSet, result: LinkageResult) -> None:
+    scores = pairwise(clusters_of(result), population.truth)
     assert scores.precision >= 0.99
     assert scores.recall >= 0.98
     # Every record is in exactly one cluster; the clustered ones carry their best link's weight.
-    assert result.clusters["record_id"].n_unique() == population.records.height == result.clusters.height
-    grouped = result.clusters.filter(pl.len().over("cluster_id") > 1)
+    assert clusters_of(result)["record_id"].n_unique() == population.records.height == clusters_of(result).height
+    grouped = clusters_of(result).filter(pl.len().over("cluster_id") > 1)
     assert grouped["match_weight"].null_count() == 0
-    assert result.clusters.filter(pl.len().over("cluster_id") == 1)["match_weight"].null_count() == (
-        result.clusters.height - grouped.height
+    assert clusters_of(result).filter(pl.len().over("cluster_id") == 1)["match_weight"].null_count() == (
+        clusters_of(result).height - grouped.height
     )
 
 
-def test_members_of_one_household_are_never_paired(population: TruthSet, result) -> None:  # type: ignore[no-untyped-def]
+def test_members_of_one_household_are_never_paired(population: TruthSet, result: LinkageResult) -> None:
     households = population.records.select("record_id", "household_id").filter(pl.col("household_id").is_not_null())
     pairs = result.pairs.join(households, left_on="record_id_l", right_on="record_id").join(
         households, left_on="record_id_r", right_on="record_id", suffix="_r"
@@ -59,7 +64,9 @@ def test_members_of_one_household_are_never_paired(population: TruthSet, result)
     assert pairs.filter(pl.col("household_id") == pl.col("household_id_r")).height == 0
 
 
-def test_the_trained_model_is_returned_and_scores_again_without_training(features: pl.DataFrame, result) -> None:  # type: ignore[no-untyped-def]
+def test_the_trained_model_is_returned_and_scores_again_without_training(
+    features: pl.DataFrame, result: LinkageResult
+) -> None:
     model = result.model
     names = [c["output_column_name"] for c in model["comparisons"]]
     assert {"given_name", "family_name", "birth_date", "cin", "father_name"} <= set(names)
@@ -69,13 +76,13 @@ def test_the_trained_model_is_returned_and_scores_again_without_training(feature
                 assert 0 < level["m_probability"] <= 1 and 0 < level["u_probability"] <= 1
     again = deduplicate(features, LinkageOptions(model=model))
     assert "train" not in again.seconds
-    same = again.clusters.join(result.clusters, on="record_id", suffix="_before")
-    pairs_now = pairwise(again.clusters, result.clusters.rename({"cluster_id": "true_id"}))
-    assert same.height == result.clusters.height
+    same = clusters_of(again).join(clusters_of(result), on="record_id", suffix="_before")
+    pairs_now = pairwise(clusters_of(again), clusters_of(result).rename({"cluster_id": "true_id"}))
+    assert same.height == clusters_of(result).height
     assert (pairs_now.precision, pairs_now.recall) == (1.0, 1.0)
 
 
-def test_the_pairs_carry_each_comparisons_weight(result) -> None:  # type: ignore[no-untyped-def]
+def test_the_pairs_carry_each_comparisons_weight(result: LinkageResult) -> None:
     pairs = result.pairs
     weights = [c for c in pairs.columns if c.startswith("w_")]
     assert {"w_given_name", "w_birth_date", "w_cin"} <= set(weights)
@@ -103,7 +110,7 @@ def test_two_files_are_linked(population: TruthSet) -> None:
 def test_without_identifiers_the_em_trains_the_model(population: TruthSet, features: pl.DataFrame) -> None:
     anonymous = features.with_columns(pl.lit(None, pl.String).alias("cin"), pl.lit(None, pl.String).alias("phone"))
     found = deduplicate(anonymous)
-    scores = pairwise(found.clusters, population.truth)
+    scores = pairwise(clusters_of(found), population.truth)
     assert scores.precision >= 0.95 and scores.recall >= 0.9
     assert "cin" not in [c["output_column_name"] for c in found.model["comparisons"]]
 
