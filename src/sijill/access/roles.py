@@ -25,6 +25,8 @@ class Permission(StrEnum):
     PERSON_READ = "person:read"
     PERSON_WRITE = "person:write"
     DUPLICATE_REVIEW = "duplicate:review"
+    # Running the register's deduplication (a batch job): administrators.
+    DEDUP_RUN = "dedup:run"
     TERRITORY_READ = "territory:read"
     TERRITORY_WRITE = "territory:write"
     USER_ADMIN = "user:admin"

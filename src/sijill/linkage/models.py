@@ -69,3 +69,65 @@ class PersonLink(Base):
     method: Mapped[str] = mapped_column(String(16))
     match_probability: Mapped[float] = mapped_column(Float)
     linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DedupRun(Base):
+    """One deduplication of the register (or of a territory of it), with the model it trained."""
+
+    __tablename__ = "dedup_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The territory the run covered (None: the whole register).
+    scope_code: Mapped[str | None] = mapped_column(String(32))
+    started_by: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    records: Mapped[int] = mapped_column(Integer)
+    threshold: Mapped[float] = mapped_column(Float)
+    pairs_proposed: Mapped[int] = mapped_column(Integer)
+    # Pairs above the threshold that a reviewer had already said were two persons.
+    pairs_known_different: Mapped[int] = mapped_column(Integer)
+    # The trained Splink model (comparisons, levels, m and u): what every weight of the run means.
+    model: Mapped[dict[str, Any]] = mapped_column(Document)
+    # Pairs each blocking rule generated, and the seconds of each step.
+    blocking: Mapped[dict[str, Any]] = mapped_column(Document)
+
+
+class DuplicatePair(Base):
+    """Two register records a run found likely to be one person, waiting for a reviewer."""
+
+    __tablename__ = "duplicate_pair"
+    __table_args__ = (UniqueConstraint("run_id", "person_a_id", "person_b_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(Integer, ForeignKey("dedup_run.id"), index=True)
+    # The lower person id first, so a pair has one spelling.
+    person_a_id: Mapped[int] = mapped_column(Integer, ForeignKey("person.id"), index=True)
+    person_b_id: Mapped[int] = mapped_column(Integer, ForeignKey("person.id"), index=True)
+    # Both records' annexes: the pair is in a reviewer's scope when both are.
+    annex_a: Mapped[str] = mapped_column(String(32))
+    annex_b: Mapped[str] = mapped_column(String(32))
+    cluster: Mapped[str] = mapped_column(String(64))
+    match_probability: Mapped[float] = mapped_column(Float)
+    match_weight: Mapped[float] = mapped_column(Float)
+    # Each comparison's weight in bits: the reasons the pair was proposed.
+    evidence: Mapped[dict[str, Any]] = mapped_column(Document)
+    # open → same (merged) | different | superseded (a later run, or a merge, replaced it)
+    status: Mapped[str] = mapped_column(String(12), default="open", index=True)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    merge_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("person_merge.id"))
+
+
+class DifferentPersons(Base):
+    """A reviewer's word that two records are two persons: never proposed again."""
+
+    __tablename__ = "different_persons"
+
+    person_a_id: Mapped[int] = mapped_column(Integer, ForeignKey("person.id"), primary_key=True)
+    person_b_id: Mapped[int] = mapped_column(Integer, ForeignKey("person.id"), primary_key=True)
+    decided_by: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(String(500))
+    pair_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("duplicate_pair.id"))
