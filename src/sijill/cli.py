@@ -19,6 +19,7 @@ from sijill.enrollment.cli import applications_app
 from sijill.errors import SijillError
 from sijill.linkage.cli import registries_app
 from sijill.linkage.dedup_cli import dedup_command, link_command, linkage_app
+from sijill.linkage.register_cli import duplicates_app
 from sijill.population.cli import persons_app
 from sijill.programmes.cli import eligibility_app, programmes_app, simulate_command
 from sijill.scoring.cli import model_app
@@ -48,6 +49,7 @@ app.command("cnss-sim")(cnss_sim_command)
 app.command("dedup")(dedup_command)
 app.command("link")(link_command)
 app.add_typer(linkage_app, name="linkage")
+app.add_typer(duplicates_app, name="duplicates")
 
 
 @db_app.command("upgrade")

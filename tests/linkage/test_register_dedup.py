@@ -235,3 +235,28 @@ def test_two_reviewers_deciding_one_pair_at_once_one_wins(
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["409", "decided"]
+
+
+def test_the_command_line_runs_lists_shows_and_decides(backend: str, db_url: str, register: pl.DataFrame) -> None:
+    if backend != "sqlite":
+        pytest.skip("the command line is tested once")
+    from tests.test_cli import sijill
+
+    ran = sijill("duplicates", "run", db_url=db_url)
+    assert ran.returncode == 0, ran.stderr
+    assert "pairs for review" in ran.stdout
+    listed = sijill("duplicates", "queue", "--limit", "5", db_url=db_url)
+    assert listed.returncode == 0
+    rows = [line for line in listed.stdout.splitlines() if line.startswith("│")]
+    pair_id = rows[1].split("│")[1].strip()  # the first pair (the first row is the header)
+    shown = sijill("duplicates", "show", pair_id, db_url=db_url)
+    body = json.loads(shown.stdout)
+    assert body["id"] == int(pair_id) and body["evidence"]
+    decided = sijill("duplicates", "decide", pair_id, "different", "--reason", "two sisters", db_url=db_url)
+    assert decided.returncode == 0 and "different" in decided.stdout
+    again = sijill("duplicates", "decide", pair_id, "same", "--reason", "no", db_url=db_url)
+    assert again.returncode == 2 and "n'est plus en attente" in again.stderr and "Traceback" not in again.stderr
+    bad = sijill("duplicates", "decide", pair_id, "perhaps", "--reason", "no", db_url=db_url)
+    assert bad.returncode == 2
+    missing = sijill("duplicates", "show", "999999", db_url=db_url)
+    assert missing.returncode == 2

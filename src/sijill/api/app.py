@@ -20,6 +20,7 @@ from sijill.api import (
     audit,
     auth,
     complaints,
+    duplicates,
     eligibility,
     households,
     models,
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     api = APIRouter(prefix="/api")
     for module in (auth, users, territory, persons, registrations, households, eligibility, simulations, models, audit):
         api.include_router(module.router)
+    api.include_router(duplicates.router)
     api.include_router(applications.router)
     api.include_router(applications.public_router)
     api.include_router(operators.router)
