@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -19,7 +20,11 @@ from sijill.errors import ForbiddenError, NotFoundError, SijillError
 from sijill.linkage.models import DifferentPersons, DuplicatePair
 from sijill.linkage.register_dedup import decide_pair, review_queue, run_register_dedup, show_pair
 from sijill.population.bulk import load_synthetic_persons
-from sijill.population.models import Person
+from sijill.population.candidates import Candidate, NameKeys, find_candidates
+from sijill.population.checks import checked_record
+from sijill.population.models import Person, RegistrationCandidate
+from sijill.population.registration import register_person
+from sijill.population.schemas import PersonIn
 from sijill.scoring.model import model_in_force, shipped_models
 from sijill.social_registry.bulk_load import load_synthetic_households
 from sijill.synth import SynthConfig, generate
@@ -260,3 +265,63 @@ def test_the_command_line_runs_lists_shows_and_decides(backend: str, db_url: str
     assert bad.returncode == 2
     missing = sijill("duplicates", "show", "999999", db_url=db_url)
     assert missing.returncode == 2
+
+
+def checked(session: Session, agent: Actor, person: Person) -> dict[str, object]:
+    return checked_record(session, agent, _second_registration(person).model_dump(), date.today())
+
+
+def _second_registration(person: Person) -> PersonIn:
+    """The same person registered again elsewhere: new annex, no CIN, another phone."""
+    return PersonIn(
+        given_name_ar=person.given_name_ar,
+        family_name_ar=person.family_name_ar,
+        given_name_lat=person.given_name_lat,
+        family_name_lat=person.family_name_lat,
+        father_given_name_ar=person.father_given_name_ar,
+        father_given_name_lat=person.father_given_name_lat,
+        mother_given_name_ar=person.mother_given_name_ar,
+        mother_given_name_lat=person.mother_given_name_lat,
+        sex=person.sex,
+        birth_year=person.birth_year,
+        birth_date=person.birth_date,
+        birth_date_precision=person.birth_date_precision,  # type: ignore[arg-type]
+        birth_place_code=person.birth_place_code,
+        annex_code=person.annex_code,
+    )
+
+
+def test_registration_is_scored_with_the_trained_model_once_a_run_has_trained_one(
+    session_factory: sessionmaker[Session], register: pl.DataFrame
+) -> None:
+    with session_factory() as session:
+        person = session.execute(
+            select(Person)
+            .where(Person.status == "active", Person.birth_date.is_not(None), Person.birth_year < 1990)
+            .limit(1)
+        ).scalar_one()
+        agent = actor(Role.ANNEX_AGENT, person.annex_code, "agent")
+        before = find_candidates(session, checked(session, agent, person), NameKeys.of(checked(session, agent, person)))
+        assert before and all("model_probability" not in c.reasons for c in before)
+    with transaction(session_factory) as session:
+        run = run_register_dedup(session=session, actor=ADMIN)
+    with transaction(session_factory) as session:
+        person = session.get(Person, person.id)  # type: ignore[assignment]
+        held = register_person(session=session, actor=agent, data=_second_registration(person))
+        assert held.status == "pending_review"
+        stored = session.execute(
+            select(RegistrationCandidate).where(
+                RegistrationCandidate.registration_id == held.registration_id,
+                RegistrationCandidate.person_id == person.id,
+            )
+        ).scalar_one()
+        reasons = json.loads(stored.reasons)
+        assert reasons["model_run"] == run.id and reasons["model_probability"] >= run.threshold
+        assert reasons["model_weights"]["birth_date"] > 0 and reasons["model_weights"]["given_name"] > 0
+
+
+def test_a_candidate_the_model_is_sure_of_is_held_even_with_a_low_desk_score() -> None:
+    low = Candidate(person=None, score=0.3, reasons={"model_probability": 0.995, "model_threshold": 0.98})  # type: ignore[arg-type]
+    unsure = Candidate(person=None, score=0.3, reasons={"model_probability": 0.5, "model_threshold": 0.98})  # type: ignore[arg-type]
+    without_model = Candidate(person=None, score=0.3, reasons={})  # type: ignore[arg-type]
+    assert low.strong and not unsure.strong and not without_model.strong

@@ -137,7 +137,7 @@ def _birth_parts(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.drop("_date")
 
 
-def _check_identifiers(frame: pl.DataFrame, source: str) -> None:
+def _check_identifiers(frame: pl.DataFrame, source: str, allow_single: bool) -> None:
     blank = frame.filter(pl.col("record_id").is_null())
     if blank.height:
         rows = ", ".join(str(r) for r in blank["row"].head(10).to_list())
@@ -162,7 +162,7 @@ def _check_identifiers(frame: pl.DataFrame, source: str) -> None:
                 "record_id must be unique in the file",
             ),
         )
-    if frame.height < 2:
+    if frame.height < 2 and not allow_single:
         raise _refused(
             "linkage_too_few_records",
             "file",
@@ -176,8 +176,11 @@ def _check_identifiers(frame: pl.DataFrame, source: str) -> None:
         )
 
 
-def person_frame(frame: pl.DataFrame, source: str, column_map: Mapping[str, str] | None = None) -> PersonFile:
-    """Text columns as read (with ``row``) → the typed person schema; refuses what cannot be linked."""
+def person_frame(
+    frame: pl.DataFrame, source: str, column_map: Mapping[str, str] | None = None, allow_single: bool = False
+) -> PersonFile:
+    """Text columns as read (with ``row``) → the typed person schema; refuses what cannot be linked
+    (a single record too, unless ``allow_single``: the desk scores one new record)."""
     frame = _renamed(frame, column_map or {})
     if "record_id" not in frame.columns:
         raise missing_columns(["record_id"], SCHEMA_DOC)
@@ -189,7 +192,7 @@ def person_frame(frame: pl.DataFrame, source: str, column_map: Mapping[str, str]
         pl.lit(None, pl.String).alias(name) for name in OPTIONAL_COLUMNS if name not in frame.columns
     )
     frame = frame.select("row", *(_blank_to_null(name) for name in (*PERSON_COLUMNS, *OPTIONAL_COLUMNS)))
-    _check_identifiers(frame, source)
+    _check_identifiers(frame, source, allow_single)
     frame = _birth_parts(frame)
     unreadable = frame.filter(pl.col("birth_date").is_not_null() & pl.col("birth_year").is_null()).height
     presumed = pl.col("birth_date_presumed").str.to_lowercase().is_in(_TRUE).fill_null(False)

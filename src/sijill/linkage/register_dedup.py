@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from sijill.access import audit
@@ -24,7 +24,7 @@ from sijill.access.scope import in_scope
 from sijill.errors import NotFoundError, SijillError, Text, invalid
 from sijill.linkage.features import linkage_features
 from sijill.linkage.models import DedupRun, DifferentPersons, DuplicatePair
-from sijill.linkage.person_file import person_frame
+from sijill.linkage.register_records import REGISTER_COLUMNS, register_records
 from sijill.linkage.splink_run import LinkageOptions, deduplicate
 from sijill.population.life_events import merge_persons
 from sijill.population.models import Person
@@ -34,60 +34,15 @@ DECISIONS = ("same", "different")
 
 
 def _register_frame(session: Session, actor: Actor) -> pl.DataFrame:
-    """The actor's active register records in the person schema (text columns)."""
+    """The actor's active register records in the typed person schema."""
     member = aliased(HouseholdMember)
+    columns = [getattr(Person, c) for c in REGISTER_COLUMNS if c != "household_id"]
     rows = session.execute(
-        select(
-            Person.id,
-            Person.given_name_lat,
-            Person.family_name_lat,
-            Person.given_name_ar,
-            Person.family_name_ar,
-            func.coalesce(Person.father_given_name_lat, Person.father_given_name_ar),
-            func.coalesce(Person.mother_given_name_lat, Person.mother_given_name_ar),
-            Person.sex,
-            Person.birth_year,
-            Person.birth_date,
-            Person.birth_date_precision,
-            Person.cin,
-            Person.phone,
-            Person.birth_place_code,
-            Person.annex_code,
-            member.household_id,
-        )
+        select(*columns, member.household_id)
         .outerjoin(member, and_(member.person_id == Person.id, member.valid_to.is_(None)))
         .where(Person.status == "active", in_scope(actor, Person.annex_code))
     ).all()
-    columns = [
-        "record_id",
-        "given_name_lat",
-        "family_name_lat",
-        "given_name_ar",
-        "family_name_ar",
-        "father_given_name",
-        "mother_given_name",
-        "sex",
-        "birth_year",
-        "birth_date",
-        "precision",
-        "cin",
-        "phone",
-        "birth_place",
-        "annex_code",
-        "household_id",
-    ]
-    frame = pl.DataFrame([tuple(row) for row in rows], schema=columns, orient="row", infer_schema_length=None)
-    full_date = pl.col("precision").is_in(["day", "presumed"]) & pl.col("birth_date").is_not_null()
-    return frame.select(
-        pl.col("record_id").cast(pl.String),
-        *(pl.col(c).cast(pl.String) for c in columns[1:8]),
-        pl.when(full_date)
-        .then(pl.col("birth_date").cast(pl.String))
-        .otherwise(pl.col("birth_year").cast(pl.String))
-        .alias("birth_date"),
-        (pl.col("precision") == "presumed").cast(pl.String).alias("birth_date_presumed"),
-        *(pl.col(c).cast(pl.String) for c in ("cin", "phone", "birth_place", "annex_code", "household_id")),
-    )
+    return register_records(tuple(row) for row in rows)
 
 
 def _known_different(session: Session, pairs: pl.DataFrame) -> pl.DataFrame:
@@ -112,8 +67,7 @@ def run_register_dedup(*, session: Session, actor: Actor, options: LinkageOption
     actor.require(Permission.DEDUP_RUN)
     options = options or LinkageOptions()
     started = datetime.now(UTC)
-    frame = _register_frame(session, actor)
-    records = person_frame(frame, "register").records
+    records = _register_frame(session, actor)
     result = deduplicate(linkage_features(records), replace(options, keep_from=options.threshold))
     assert result.clusters is not None
     annex = records.select(pl.col("record_id"), pl.col("annex_code"))

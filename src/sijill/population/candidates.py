@@ -13,7 +13,11 @@ from typing import Any
 from sqlalchemy import Date, Integer, Row, bindparam, text
 from sqlalchemy.orm import Session
 
+from sijill.linkage.desk_scorer import CompiledModel, current_model
+from sijill.linkage.desk_scorer import score as desk_score
+from sijill.linkage.features import linkage_features
 from sijill.linkage.names import name_key, normalize_arabic, normalize_latin
+from sijill.linkage.register_records import REGISTER_COLUMNS, register_records
 from sijill.linkage.similarity import jaro_winkler
 from sijill.population.blocks import online_condition, online_parameters
 from sijill.population.models import Person
@@ -62,7 +66,10 @@ class Candidate:
 
     @property
     def strong(self) -> bool:
-        return self.score >= STRONG_SCORE or bool(self.reasons.get("same_cin"))
+        """Held for a reviewer when the desk's score, the same CIN, or the trained linkage model
+        (once a register run has trained one) says so: either is enough."""
+        by_model = self.reasons.get("model_probability", 0.0) >= self.reasons.get("model_threshold", 2.0)
+        return self.score >= STRONG_SCORE or bool(self.reasons.get("same_cin")) or by_model
 
 
 def _name_similarity(record: dict[str, Any], person: Scored, part: str) -> float:
@@ -143,6 +150,7 @@ def score(record: dict[str, Any], keys: NameKeys, person: Scored) -> Candidate:
 _SCORED_COLUMNS = (
     "id", "idcs", "given_name_lat", "given_name_ar", "family_name_lat", "family_name_ar", "father_given_name_lat",
     "father_given_name_ar", "father_key", "sex", "birth_year", "birth_date", "cin", "phone",
+    "mother_given_name_lat", "mother_given_name_ar", "birth_date_precision", "birth_place_code", "annex_code",
 )  # fmt: skip
 _CANDIDATES = (
     text(
@@ -167,4 +175,29 @@ def find_candidates(session: Session, record: dict[str, Any], keys: NameKeys) ->
         session, {**record, "given_key": keys.given, "family_key": keys.family, "father_key": keys.father}
     )
     scored = [score(record, keys, row) for row in rows]
+    model = current_model(session)
+    if model is not None and rows:
+        scored = _with_model(model, record, rows, scored)
     return sorted(scored, key=lambda c: c.score, reverse=True)
+
+
+def _with_model(
+    model: CompiledModel, record: dict[str, Any], rows: list[Row[Any]], scored: list[Candidate]
+) -> list[Candidate]:
+    """The trained model's probability for each candidate, and the weights behind it."""
+    new = register_records([{**{c: record.get(c) for c in REGISTER_COLUMNS}, "id": 0, "household_id": None}])
+    existing = register_records([{**row._mapping, "household_id": None} for row in rows])
+    weights = desk_score(model, linkage_features(new), linkage_features(existing))
+    by_id = {row["unique_id"]: row for row in weights.iter_rows(named=True)}
+    out = []
+    for candidate in scored:
+        found = by_id[str(candidate.person.id)]
+        reasons = {
+            **candidate.reasons,
+            "model_probability": round(float(found["match_probability"]), 4),
+            "model_threshold": model.threshold,
+            "model_run": model.run_id,
+            "model_weights": {name: round(float(found[f"w_{name}"]), 2) for name in model.comparisons},
+        }
+        out.append(Candidate(person=candidate.person, score=candidate.score, reasons=reasons))
+    return out
