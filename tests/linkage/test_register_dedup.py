@@ -285,7 +285,7 @@ def _second_registration(person: Person) -> PersonIn:
         sex=person.sex,
         birth_year=person.birth_year,
         birth_date=person.birth_date,
-        birth_date_precision=person.birth_date_precision,  # type: ignore[arg-type]
+        birth_date_precision=person.birth_date_precision,
         birth_place_code=person.birth_place_code,
         annex_code=person.annex_code,
     )
