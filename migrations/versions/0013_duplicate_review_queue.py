@@ -5,8 +5,8 @@ Revises: 0012
 Create Date: 2026-12-03 19:30:08
 
 The register's deduplication runs (with the model each trained), the pairs they propose to
-reviewers with their evidence, and the reviewers' "two persons" decisions that are never proposed
-again.
+reviewers with their evidence, the reviewers' "two persons" decisions that are never proposed
+again, and the evidence of probabilistic links to other registries.
 """
 
 from collections.abc import Sequence
@@ -22,6 +22,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("person_link", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "evidence", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=True
+            )
+        )
     op.create_table(
         "dedup_run",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -93,6 +99,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("person_link", schema=None) as batch_op:
+        batch_op.drop_column("evidence")
     op.drop_table("different_persons")
     with op.batch_alter_table("duplicate_pair", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_duplicate_pair_status"))

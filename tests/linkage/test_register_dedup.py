@@ -19,17 +19,14 @@ from sijill.db import transaction
 from sijill.errors import ForbiddenError, NotFoundError, SijillError
 from sijill.linkage.models import DifferentPersons, DuplicatePair
 from sijill.linkage.register_dedup import decide_pair, review_queue, run_register_dedup, show_pair
-from sijill.population.bulk import load_synthetic_persons
 from sijill.population.candidates import Candidate, NameKeys, find_candidates
 from sijill.population.checks import checked_record
 from sijill.population.models import Person, RegistrationCandidate
 from sijill.population.registration import register_person
 from sijill.population.schemas import PersonIn
-from sijill.scoring.model import model_in_force, shipped_models
-from sijill.social_registry.bulk_load import load_synthetic_households
 from sijill.synth import SynthConfig, generate
-from sijill.territory.service import import_territory
 from tests.conftest import actor
+from tests.linkage.support import load_register
 
 pytestmark = pytest.mark.slow
 PROVINCE = "03.02"
@@ -45,16 +42,8 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def register(session_factory: sessionmaker[Session], system_actor: Actor, synth: Path) -> pl.DataFrame:
     """The generated register loaded; returns true pairs as (person_a_id, person_b_id)."""
-    from datetime import date
-
-    with transaction(session_factory) as session:
-        units = pl.read_parquet(synth / "territory.parquet").to_dicts()
-        import_territory(session=session, actor=system_actor, records=units, source_name="synth")
-        ids = load_synthetic_persons(session=session, actor=system_actor, persons_file=synth / "persons.parquet")
-        model = model_in_force(shipped_models(), date(2026, 6, 1))
-        load_synthetic_households(session=session, actor=system_actor, synth_dir=synth, person_ids=ids, model=model)
+    of = load_register(session_factory, system_actor, synth)
     truth = pl.read_parquet(synth / "truth" / "duplicates.parquet")
-    of = ids.select("record_id", "person_id")
     pairs = truth.join(of, on="record_id").join(
         of.rename({"record_id": "original_record_id", "person_id": "original"}), on="original_record_id"
     )

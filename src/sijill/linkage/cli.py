@@ -41,6 +41,22 @@ def import_command(
     )
 
 
+@registries_app.command("link")
+def link_command(
+    registry: Annotated[str, typer.Argument(help=f"one of: {', '.join(REGISTRIES)}")],
+) -> None:
+    """Link the registry's records that no identifier placed, with the linkage model (replaces the
+    registry's previous probabilistic links)."""
+    from sijill.linkage.registry_linkage import link_registry
+
+    with cli_transaction() as session:
+        report = link_registry(session=session, actor=cli_actor(), registry=registry)
+    console.print(
+        f"{report.registry}: {report.records:,} records, {report.exactly_linked:,} linked by identifier, "
+        f"{report.linked:,} linked by the model ({report.excluding:,} sure enough to count for exclusions)"
+    )
+
+
 @registries_app.command("list")
 def list_command() -> None:
     """Each registry's current extract."""

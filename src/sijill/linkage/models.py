@@ -65,10 +65,12 @@ class PersonLink(Base):
     person_id: Mapped[int] = mapped_column(Integer, ForeignKey("person.id"), index=True)
     external_record_id: Mapped[int] = mapped_column(Integer, ForeignKey("external_record.id"))
     registry_kind: Mapped[str] = mapped_column(String(32))
-    # idcs | cin (exact), or the linkage run's method.
+    # idcs | cin (exact), or probabilistic (the linkage model, `registry_linkage`).
     method: Mapped[str] = mapped_column(String(16))
     match_probability: Mapped[float] = mapped_column(Float)
     linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # For a probabilistic link: each comparison's weight in bits, the reasons for the link.
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(Document, nullable=True)
 
 
 class DedupRun(Base):
