@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
+from sijill.db import transaction
+from sijill.linkage.models import DedupRun, DuplicatePair
+from sijill.population.models import Person
 from tests.factories import ANNEX_A, ANNEX_B, ANNEX_OTHER_PROVINCE, PERSONS
 from tests.social_registry.support import form, member
 
@@ -23,6 +29,8 @@ PATH_VALUES = {
     "number": "HH000000001",
     "ref": "2026.1",
     "programme": "asd",
+    # A duplicate pair between annex B and another province, stored by the test below.
+    "pair_id": "1",
 }
 QUERY_VALUES = {"annex_code": ANNEX_B, "within": "03.02.001", "username": "agent_b"}
 
@@ -116,6 +124,56 @@ def test_no_get_endpoint_leaks_another_annexs_people(
         assert response.status_code in (200, 403, 404), (template, response.status_code)
         sent = set(query.values()) | {values[n] for n in names}
         assert _leaks(response.text, sent) == [], f"{template} leaked data outside annex A"
+
+
+def _store_pair(session_factory: sessionmaker[Session]) -> int:
+    """A pair a run found between annex B's person and the other province's (as a run stores it)."""
+    with transaction(session_factory) as session:
+        ids = dict(session.execute(select(Person.annex_code, Person.id)).all())
+        run = DedupRun(
+            scope_code=None,
+            started_by="admin",
+            started_at=datetime.now(UTC),
+            finished_at=datetime.now(UTC),
+            records=3,
+            threshold=0.98,
+            pairs_proposed=1,
+            pairs_known_different=0,
+            model={},
+            blocking={},
+        )
+        session.add(run)
+        session.flush()
+        pair = DuplicatePair(
+            run_id=run.id,
+            person_a_id=ids[ANNEX_B],
+            person_b_id=ids[ANNEX_OTHER_PROVINCE],
+            annex_a=ANNEX_B,
+            annex_b=ANNEX_OTHER_PROVINCE,
+            cluster="1",
+            match_probability=0.99,
+            match_weight=7.0,
+            evidence={},
+            status="open",
+        )
+        session.add(pair)
+        session.flush()
+        return pair.id
+
+
+def test_a_duplicate_pair_is_a_reviewers_only_when_both_records_are_in_their_territory(
+    client: TestClient, login: Callable[[str], dict[str, str]], session_factory: sessionmaker[Session]
+) -> None:
+    pair = _store_pair(session_factory)
+    provincial = login("reviewer")  # province 03.02: annex B, not the other province
+    assert client.get(f"/api/duplicates/{pair}", headers=provincial).status_code == 404
+    assert client.get("/api/duplicates", headers=provincial).json() == []
+    decided = client.post(
+        f"/api/duplicates/{pair}/decision", json={"decision": "different", "reason": "x"}, headers=provincial
+    )
+    assert decided.status_code == 404
+    national = client.get("/api/duplicates", headers=login("admin")).json()
+    assert [p["id"] for p in national] == [pair]
 
 
 def test_role_without_permission_gets_403(client: TestClient, login: Callable[[str], dict[str, str]]) -> None:
