@@ -20,7 +20,9 @@ from sijill.cli_support import cli_actor, cli_transaction, console
 from sijill.enrollment.household_forms import eligible_household_forms
 from sijill.enrollment.service import check_received, receive
 from sijill.errors import SijillError, Text
+from sijill.linkage.register_dedup import run_register_dedup
 from sijill.linkage.registries import REGISTRIES, import_registry
+from sijill.linkage.registry_linkage import link_registry
 from sijill.population.bulk import load_synthetic_persons
 from sijill.population.models import Person
 from sijill.programmes.service import run_eligibility
@@ -95,6 +97,10 @@ def load_demo(*, session: Session, actor: Actor, out: Path, province: str) -> li
         import_registry(
             session=session, actor=actor, registry=registry, path=out / "registries" / f"{registry}.parquet"
         )
+        # The records no identifier placed, linked by the model: exclusions then read them too.
+        link_registry(session=session, actor=actor, registry=registry)
+    # The reviewers' queue of likely duplicates, and the model the registration desk then uses.
+    run_register_dedup(session=session, actor=actor)
     run_eligibility(session=session, actor=actor, as_of=date.today())
     _take_applications(session, actor)
     annexes = units.filter(pl.col("level") == "annex").sort("code")["code"].to_list()

@@ -39,6 +39,9 @@ def import_command(
         f"linked {report.linked_by_idcs:,} by IDCS and {report.linked_by_cin:,} by CIN, "
         f"{report.invalid_rows:,} invalid rows" + (f" (see {report.error_file})" if report.error_file else "")
     )
+    unplaced = report.records - report.linked_by_idcs - report.linked_by_cin
+    if unplaced:
+        console.print(f"{unplaced:,} records without an exact link: sijill registries link {report.registry}")
 
 
 @registries_app.command("link")
