@@ -22,6 +22,7 @@ from sijill.linkage.dedup_cli import dedup_command, link_command, linkage_app
 from sijill.linkage.register_cli import duplicates_app
 from sijill.population.cli import persons_app
 from sijill.programmes.cli import eligibility_app, programmes_app, simulate_command
+from sijill.quality.cli import quality_app
 from sijill.scoring.cli import model_app
 from sijill.social_registry.cli import households_app, score_command
 from sijill.territory.cli import territory_app
@@ -50,6 +51,7 @@ app.command("dedup")(dedup_command)
 app.command("link")(link_command)
 app.add_typer(linkage_app, name="linkage")
 app.add_typer(duplicates_app, name="duplicates")
+app.add_typer(quality_app, name="quality")
 
 
 @db_app.command("upgrade")

@@ -31,8 +31,9 @@ PATH_VALUES = {
     "programme": "asd",
     # A duplicate pair between annex B and another province, stored by the test below.
     "pair_id": "1",
+    "gap": "rnp_not_rsu",
 }
-QUERY_VALUES = {"annex_code": ANNEX_B, "within": "03.02.001", "username": "agent_b"}
+QUERY_VALUES = {"annex_code": ANNEX_B, "within": "03.02.001", "username": "agent_b", "annex": ANNEX_B}
 
 
 def _leaks(text: str, sent: set[str]) -> list[str]:

@@ -26,6 +26,7 @@ from sijill.api import (
     models,
     operators,
     persons,
+    quality,
     registrations,
     simulations,
     territory,
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for module in (auth, users, territory, persons, registrations, households, eligibility, simulations, models, audit):
         api.include_router(module.router)
     api.include_router(duplicates.router)
+    api.include_router(quality.router)
     api.include_router(applications.router)
     api.include_router(applications.public_router)
     api.include_router(operators.router)

@@ -1,0 +1,69 @@
+"""Reconciliation reports: the funnel per territory level, and the persons behind a gap."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel
+
+from sijill.api.deps import CurrentActor, Offset, SessionDep
+from sijill.quality.funnel import funnel, gap_people
+
+router = APIRouter(prefix="/quality", tags=["quality"])
+Code = Annotated[str, Query(pattern=r"^\d{2}(\.\d{2}(\.\d{3}(\.\d{2})?)?)?$", max_length=32)]
+
+
+class FunnelOut(BaseModel):
+    level: str
+    within: str | None
+    eligibility_run: int | None
+    generated_at: datetime
+    # Says so when there is nothing to report (not an error).
+    empty: bool
+    rows: list[dict[str, Any]]
+
+
+class GapPersonOut(BaseModel):
+    idcs: str
+    given_name_ar: str | None
+    family_name_ar: str | None
+    given_name_lat: str | None
+    family_name_lat: str | None
+    annex_code: str
+    household_id: int | None
+
+
+@router.get("/funnel")
+def funnel_report(
+    actor: CurrentActor,
+    session: SessionDep,
+    level: Annotated[str, Query(max_length=10)] = "annex",
+    within: Code | None = None,
+) -> FunnelOut:
+    """Persons at each stage from the RNP to AMO Tadamon, ranked by the RNP−RSU gap."""
+    report = funnel(session=session, actor=actor, level=level, code=within)
+    return FunnelOut(
+        level=report.level,
+        within=report.within,
+        eligibility_run=report.eligibility_run,
+        generated_at=report.generated_at,
+        empty=report.empty,
+        rows=report.rows.to_dicts(),
+    )
+
+
+@router.get("/gaps/{gap}")
+def gap(
+    gap: Annotated[str, Path(max_length=40)],
+    annex: Code,
+    actor: CurrentActor,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Offset = 0,
+) -> list[GapPersonOut]:
+    """The persons behind one gap of an annex's funnel."""
+    people = gap_people(session=session, actor=actor, gap=gap, annex_code=annex, limit=limit, offset=offset)
+    return [GapPersonOut(**asdict(person)) for person in people]

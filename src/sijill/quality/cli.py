@@ -1,0 +1,79 @@
+"""`sijill quality ...`: the reconciliation reports from the command line (CSV or Excel out)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.table import Table
+
+from sijill.cli_support import cli_actor, cli_transaction, console
+from sijill.errors import Text, invalid
+from sijill.quality.funnel import GAPS, LEVELS, STAGES, funnel, gap_people
+
+quality_app = typer.Typer(help="Data quality / جودة المعطيات / qualité des données", no_args_is_help=True)
+
+
+def _write(frame: pl.DataFrame, path: Path) -> None:
+    if path.suffix.lower() == ".xlsx":
+        frame.write_excel(path)
+    elif path.suffix.lower() == ".csv":
+        frame.write_csv(path)
+    else:
+        raise invalid(
+            "--out",
+            str(path),
+            Text("ملف .csv أو .xlsx", "un fichier .csv ou .xlsx", "a .csv or .xlsx file"),
+            Text("مثال: --out funnel.csv", "Exemple : --out funnel.csv", "for example --out funnel.csv"),
+        )
+
+
+@quality_app.command("funnel")
+def funnel_command(
+    level: Annotated[str, typer.Option(help=f"one of: {', '.join(LEVELS)}")] = "annex",
+    within: Annotated[str | None, typer.Option(help="a territory code: only what lies inside it")] = None,
+    out: Annotated[Path | None, typer.Option(help="also write the report to this .csv or .xlsx")] = None,
+) -> None:
+    """Persons at each stage from the RNP to AMO Tadamon, ranked by the gap between RNP and RSU."""
+    with cli_transaction() as session:
+        report = funnel(session=session, actor=cli_actor(), level=level, code=within)
+    if report.empty:
+        console.print("no data for this territory / لا معطيات / aucune donnée")
+        return
+    if out is not None:
+        _write(report.rows, out)
+    table = Table("code", *STAGES, "RSU/RNP", "eligible/RSU", "enrolled/eligible", "RNP−RSU")
+    for row in report.rows.iter_rows(named=True):
+        ratios = [row["rsu_of_rnp"], row["eligible_of_rsu"], row["enrolled_of_eligible"]]
+        table.add_row(
+            row["code"],
+            *(f"{row[s]:,}" for s in STAGES),
+            *("" if r is None else f"{r:.1%}" for r in ratios),
+            f"{row['gap_rnp_rsu']:,}",
+        )
+    console.print(table)
+    console.print(f"eligibility run: {report.eligibility_run or 'none yet'}")
+
+
+@quality_app.command("gap")
+def gap_command(
+    gap: Annotated[str, typer.Argument(help=f"one of: {', '.join(GAPS)}")],
+    annex: Annotated[str, typer.Option(help="the annex code")],
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    out: Annotated[Path | None, typer.Option(help="also write the list to this .csv or .xlsx")] = None,
+) -> None:
+    """The persons behind one gap of an annex's funnel."""
+    with cli_transaction() as session:
+        people = gap_people(session=session, actor=cli_actor(), gap=gap, annex_code=annex, limit=limit, offset=offset)
+    frame = pl.DataFrame([asdict(p) for p in people]) if people else pl.DataFrame()
+    if out is not None and people:
+        _write(frame, out)
+    console.print(f"{GAPS[gap].fr} / {GAPS[gap].ar}: {len(people):,} (from {offset:,})")
+    for person in people:
+        given = person.given_name_lat or person.given_name_ar or ""
+        name = f"{given} {person.family_name_lat or person.family_name_ar or ''}"
+        console.print(f"{person.idcs}  {name.strip()}  {person.annex_code}  household {person.household_id or '-'}")
