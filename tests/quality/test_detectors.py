@@ -1,0 +1,87 @@
+"""The detectors against the anomalies the generator injected: which annexes split households,
+who deregistered from the auto-entrepreneur register before declaring a household."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from sijill.access.actor import Actor
+from sijill.access.roles import Role
+from sijill.db import transaction
+from sijill.linkage.registries import import_registry
+from sijill.linkage.registry_linkage import link_registry
+from sijill.quality.deregistration import deregistered_before_declaring
+from sijill.quality.one_person import funnel_limits, one_person_households
+from sijill.synth import SynthConfig, generate
+from tests.conftest import actor
+from tests.linkage.support import load_register
+
+pytestmark = pytest.mark.slow
+PROVINCE = "03.02"
+NATIONAL = actor(Role.SUPERVISOR_NATIONAL, None, "national")
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("quality-synth")
+    generate(SynthConfig(persons=20_000, seed=9, out_dir=folder, province_codes=(PROVINCE,)))
+    return folder
+
+
+@pytest.fixture
+def loaded(session_factory: sessionmaker[Session], system_actor: Actor, synth: Path) -> pl.DataFrame:
+    ids = load_register(session_factory, system_actor, synth)
+    with transaction(session_factory) as session:
+        path = synth / "registries" / "auto_entrepreneurs.parquet"
+        import_registry(session=session, actor=system_actor, registry="auto_entrepreneurs", path=path)
+        link_registry(session=session, actor=system_actor, registry="auto_entrepreneurs")
+    return ids
+
+
+def _anomalies(synth: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((synth / "truth" / "anomalies.json").read_text(encoding="utf-8"))
+    return loaded
+
+
+def test_the_splitting_annexes_are_flagged_and_no_other(
+    session_factory: sessionmaker[Session], synth: Path, loaded: pl.DataFrame
+) -> None:
+    splitting = set(_anomalies(synth)["household_splitting"]["annexes"])
+    with transaction(session_factory) as session:
+        report = one_person_households(session, NATIONAL)
+    flagged = set(report.annexes.filter(pl.col("flagged"))["annex_code"].to_list())
+    assert flagged == splitting  # precision and recall 1 at annex level on this population
+    top = report.annexes.row(0, named=True)
+    assert top["annex_code"] in splitting and top["share"] > top["expected_share"]
+    low, high = funnel_limits(top["households"], top["expected_share"])
+    assert top["share"] > high > top["expected_share"] > low
+    # The monthly trend covers the same households.
+    monthly = report.monthly.group_by("annex_code").agg(pl.col("households").sum()).sort("annex_code")
+    assert monthly.equals(report.annexes.select("annex_code", "households").sort("annex_code"))
+    # A province supervisor elsewhere sees nothing of these annexes.
+    other = actor(Role.SUPERVISOR_PROVINCE, "04.01", "elsewhere")
+    with transaction(session_factory) as session:
+        assert one_person_households(session, other).annexes.is_empty()
+
+
+def test_deregistration_before_declaring_finds_the_injected_cases(
+    session_factory: sessionmaker[Session], synth: Path, loaded: pl.DataFrame
+) -> None:
+    truth = pl.DataFrame(_anomalies(synth)["auto_entrepreneur_deregistration"]).join(loaded, on="record_id")
+    with transaction(session_factory) as session:
+        report = deregistered_before_declaring(session, NATIONAL, months=6)
+    found = report.cases.join(truth.select("person_id"), on="person_id", how="semi").height
+    assert report.cases.height > 0
+    assert found / truth.height >= 0.9  # recall
+    assert found / report.cases.height >= 0.9  # precision
+    assert (report.cases["days_between"] > 0).all() and (report.cases["days_between"] <= 31 * 6).all()
+    assert report.by_annex_month["cases"].sum() == report.cases.height
+    with transaction(session_factory) as session:
+        narrower = deregistered_before_declaring(session, NATIONAL, months=1)
+    assert narrower.cases.height < report.cases.height
