@@ -9,18 +9,24 @@ from typing import Any
 
 import polars as pl
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from sijill.access.actor import Actor
 from sijill.access.roles import Role
+from sijill.api.app import create_app
+from sijill.config import Settings
 from sijill.db import transaction
 from sijill.linkage.registries import import_registry
 from sijill.linkage.registry_linkage import link_registry
 from sijill.quality.deregistration import deregistered_before_declaring
 from sijill.quality.one_person import funnel_limits, one_person_households
 from sijill.synth import SynthConfig, generate
+from tests.api.conftest import TEST_SECRET
 from tests.conftest import actor
+from tests.factories import PASSWORD, create_user
 from tests.linkage.support import load_register
+from tests.test_cli import sijill
 
 pytestmark = pytest.mark.slow
 PROVINCE = "03.02"
@@ -85,3 +91,48 @@ def test_deregistration_before_declaring_finds_the_injected_cases(
     with transaction(session_factory) as session:
         narrower = deregistered_before_declaring(session, NATIONAL, months=1)
     assert narrower.cases.height < report.cases.height
+
+
+def test_reports_through_the_api_and_the_command_line(
+    backend: str,
+    db_url: str,
+    session_factory: sessionmaker[Session],
+    system_actor: Actor,
+    loaded: pl.DataFrame,
+    tmp_path: Path,
+) -> None:
+    with transaction(session_factory) as session:
+        create_user(session, system_actor, "province", Role.SUPERVISOR_PROVINCE, PROVINCE)
+        create_user(session, system_actor, "analyst", Role.POLICY_ANALYST, None)
+    settings = Settings(database_url=db_url, secret_key=TEST_SECRET, token_minutes=5)
+    with TestClient(create_app(settings, session_factory.kw["bind"])) as client:
+
+        def headers(username: str) -> dict[str, str]:
+            token = client.post("/api/auth/token", data={"username": username, "password": PASSWORD}).json()
+            return {"Authorization": f"Bearer {token['access_token']}"}
+
+        province = headers("province")
+        plot = client.get("/api/quality/one-person-households", headers=province).json()
+        assert plot["z_limit"] == 3.0 and any(a["flagged"] for a in plot["annexes"])
+        cases = client.get("/api/quality/deregistrations", params={"months": 6}, headers=province)
+        assert cases.status_code == 200 and cases.json()["cases"]
+        assert client.get("/api/quality/deregistrations", params={"months": 0}, headers=province).status_code == 422
+        assert (
+            client.get("/api/quality/one-person-households", params={"within": "04"}, headers=province).status_code
+            == 404
+        )
+        # Analysts see aggregates, not the persons behind them.
+        analyst = headers("analyst")
+        assert client.get("/api/quality/one-person-households", headers=analyst).status_code == 200
+        assert client.get("/api/quality/deregistrations", headers=analyst).status_code == 403
+    if backend != "sqlite":
+        return
+    out = tmp_path / "annexes.xlsx"
+    shown = sijill("quality", "one-person", "--out", str(out), db_url=db_url)
+    assert shown.returncode == 0 and out.stat().st_size > 0 and "!" in shown.stdout
+    listed = sijill("quality", "deregistration", "--months", "6", "--out", str(tmp_path / "cases.csv"), db_url=db_url)
+    assert listed.returncode == 0 and pl.read_csv(tmp_path / "cases.csv").height > 0
+    none = sijill("quality", "deregistration", "--within", "12", db_url=db_url)
+    assert none.returncode == 0 and "aucun cas" in none.stdout
+    bad = sijill("quality", "one-person", "--out", str(tmp_path / "x.pdf"), db_url=db_url)
+    assert bad.returncode == 2 and "un fichier .csv ou .xlsx" in bad.stderr

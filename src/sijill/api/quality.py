@@ -10,7 +10,9 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from sijill.api.deps import CurrentActor, Offset, SessionDep
+from sijill.quality.deregistration import deregistered_before_declaring
 from sijill.quality.funnel import funnel, gap_people
+from sijill.quality.one_person import Z_LIMIT, one_person_households
 
 router = APIRouter(prefix="/quality", tags=["quality"])
 Code = Annotated[str, Query(pattern=r"^\d{2}(\.\d{2}(\.\d{3}(\.\d{2})?)?)?$", max_length=32)]
@@ -67,3 +69,36 @@ def gap(
     """The persons behind one gap of an annex's funnel."""
     people = gap_people(session=session, actor=actor, gap=gap, annex_code=annex, limit=limit, offset=offset)
     return [GapPersonOut(**asdict(person)) for person in people]
+
+
+class OnePersonOut(BaseModel):
+    annexes: list[dict[str, Any]]
+    monthly: list[dict[str, Any]]
+    z_limit: float
+
+
+@router.get("/one-person-households")
+def one_person(actor: CurrentActor, session: SessionDep, within: Code | None = None) -> OnePersonOut:
+    """Annexes on a funnel plot of their one-person share against the census's, with the trend."""
+    report = one_person_households(session=session, actor=actor, code=within)
+    return OnePersonOut(annexes=report.annexes.to_dicts(), monthly=report.monthly.to_dicts(), z_limit=Z_LIMIT)
+
+
+class DeregistrationOut(BaseModel):
+    months: int
+    cases: list[dict[str, Any]]
+    by_annex_month: list[dict[str, Any]]
+
+
+@router.get("/deregistrations")
+def deregistrations(
+    actor: CurrentActor,
+    session: SessionDep,
+    within: Code | None = None,
+    months: Annotated[int, Query(ge=1, le=36)] = 6,
+) -> DeregistrationOut:
+    """Persons who left the auto-entrepreneur register shortly before their household's declaration."""
+    report = deregistered_before_declaring(session=session, actor=actor, code=within, months=months)
+    return DeregistrationOut(
+        months=report.months, cases=report.cases.to_dicts(), by_annex_month=report.by_annex_month.to_dicts()
+    )

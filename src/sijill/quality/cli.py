@@ -12,7 +12,9 @@ from rich.table import Table
 
 from sijill.cli_support import cli_actor, cli_transaction, console
 from sijill.errors import Text, invalid
+from sijill.quality.deregistration import deregistered_before_declaring
 from sijill.quality.funnel import GAPS, LEVELS, STAGES, funnel, gap_people
+from sijill.quality.one_person import one_person_households
 
 quality_app = typer.Typer(help="Data quality / جودة المعطيات / qualité des données", no_args_is_help=True)
 
@@ -77,3 +79,54 @@ def gap_command(
         given = person.given_name_lat or person.given_name_ar or ""
         name = f"{given} {person.family_name_lat or person.family_name_ar or ''}"
         console.print(f"{person.idcs}  {name.strip()}  {person.annex_code}  household {person.household_id or '-'}")
+
+
+@quality_app.command("one-person")
+def one_person_command(
+    within: Annotated[str | None, typer.Option(help="a territory code: only what lies inside it")] = None,
+    out: Annotated[Path | None, typer.Option(help="also write the annexes to this .csv or .xlsx")] = None,
+    monthly_out: Annotated[Path | None, typer.Option(help="write the monthly trend to this .csv or .xlsx")] = None,
+) -> None:
+    """Annexes whose share of one-person households is above the census's, on a funnel plot."""
+    with cli_transaction() as session:
+        report = one_person_households(session=session, actor=cli_actor(), code=within)
+    if report.annexes.is_empty():
+        console.print("no data for this territory / لا معطيات / aucune donnée")
+        return
+    if out is not None:
+        _write(report.annexes, out)
+    if monthly_out is not None:
+        _write(report.monthly, monthly_out)
+    table = Table("annex", "households", "one-person", "share", "census", "z", "flag")
+    for row in report.annexes.iter_rows(named=True):
+        table.add_row(
+            row["annex_code"],
+            f"{row['households']:,}",
+            f"{row['one_person']:,}",
+            f"{row['share']:.1%}",
+            f"{row['expected_share']:.1%}",
+            f"{row['z']:.1f}",
+            "!" if row["flagged"] else "",
+        )
+    console.print(table)
+
+
+@quality_app.command("deregistration")
+def deregistration_command(
+    months: Annotated[int, typer.Option(min=1, max=36, help="declared at most this many months after")] = 6,
+    within: Annotated[str | None, typer.Option(help="a territory code: only what lies inside it")] = None,
+    out: Annotated[Path | None, typer.Option(help="also write the cases to this .csv or .xlsx")] = None,
+) -> None:
+    """Persons who left the auto-entrepreneur register shortly before their household's declaration."""
+    with cli_transaction() as session:
+        report = deregistered_before_declaring(session=session, actor=cli_actor(), code=within, months=months)
+    if report.cases.is_empty():
+        console.print("no case for this territory and period / لا حالات / aucun cas")
+        return
+    if out is not None:
+        _write(report.cases, out)
+    table = Table("annex", "month", "cases")
+    for row in report.by_annex_month.iter_rows(named=True):
+        table.add_row(row["annex_code"], row["month"], f"{row['cases']:,}")
+    console.print(table)
+    console.print(f"{report.cases.height:,} persons declared within {months} months of leaving the register")

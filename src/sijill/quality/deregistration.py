@@ -15,11 +15,14 @@ import polars as pl
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from sijill.access import audit
 from sijill.access.actor import Actor
+from sijill.access.roles import Permission
 from sijill.access.scope import in_scope, within
 from sijill.linkage.links import EXCLUSION_MIN_PROBABILITY
 from sijill.linkage.models import ExternalRecord, PersonLink
 from sijill.population.models import Person
+from sijill.quality.funnel import check_territory
 from sijill.social_registry.models import Declaration, Household, HouseholdMember
 
 DEFAULT_MONTHS = 6
@@ -43,6 +46,8 @@ def deregistered_before_declaring(
     registries: tuple[str, ...] = DEFAULT_REGISTRIES,
 ) -> DeregistrationReport:
     """Persons whose scheme record ended within ``months`` before a declaration of their household."""
+    actor.require(Permission.PERSON_READ)
+    check_territory(actor, code)
     rows = session.execute(
         select(
             Person.id,
@@ -95,4 +100,5 @@ def deregistered_before_declaring(
         .len("cases")
         .sort("annex_code", "month")
     )
+    audit.record(session, actor, "quality.deregistration", "report", code, actor.scope_code, {"cases": cases.height})
     return DeregistrationReport(months, cases, by_annex_month)

@@ -137,6 +137,12 @@ def _outside(code: str) -> SijillError:
     return NotFoundError("territory", code)
 
 
+def check_territory(actor: Actor, code: str | None) -> None:
+    """A report asked for a territory outside the reader's scope is refused as not found."""
+    if code is not None and not code_in_scope(actor, code):
+        raise _outside(code)
+
+
 def funnel(*, session: Session, actor: Actor, level: str = "annex", code: str | None = None) -> Funnel:
     """The funnel at ``level`` (annex, commune, province, region, nation) inside ``code``, ranked
     by the gap between the RNP and the RSU, largest first."""
@@ -152,8 +158,7 @@ def funnel(*, session: Session, actor: Actor, level: str = "annex", code: str | 
                 f"المستويات: {', '.join(LEVELS)}", f"Niveaux : {', '.join(LEVELS)}", f"levels: {', '.join(LEVELS)}"
             ),
         )
-    if code is not None and not code_in_scope(actor, code):
-        raise _outside(code)
+    check_territory(actor, code)
     annexes, run = annex_counts(session, actor, code)
     rows = _rolled_up(annexes, level) if not annexes.is_empty() else pl.DataFrame(schema={"code": pl.String})
     audit.record(

@@ -18,8 +18,11 @@ import polars as pl
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from sijill.access import audit
 from sijill.access.actor import Actor
+from sijill.access.roles import Permission
 from sijill.access.scope import in_scope, within
+from sijill.quality.funnel import check_territory
 from sijill.social_registry.models import Declaration, Household, HouseholdMember
 
 # HCP, 2024 census: one-person households by milieu (11.1% overall).
@@ -74,6 +77,8 @@ def _households(session: Session, actor: Actor, code: str | None) -> pl.DataFram
 
 def one_person_households(session: Session, actor: Actor, code: str | None = None) -> OnePersonReport:
     """Annexes ranked by how far their one-person share is above what the census leads to expect."""
+    actor.require(Permission.REPORT_READ)
+    check_territory(actor, code)
     households = _households(session, actor, code).with_columns(
         (pl.col("size") == 1).alias("alone"),
         pl.col("milieu")
@@ -104,6 +109,7 @@ def one_person_households(session: Session, actor: Actor, code: str | None = Non
         .with_columns((pl.col("one_person") / pl.col("households")).round(4).alias("share"))
         .sort("annex_code", "month")
     )
+    audit.record(session, actor, "quality.one_person", "report", code, actor.scope_code, {"annexes": annexes.height})
     return OnePersonReport(annexes, monthly)
 
 
