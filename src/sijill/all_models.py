@@ -6,6 +6,7 @@ from sijill.enrollment import models as enrollment_models
 from sijill.linkage import models as linkage_models
 from sijill.population import models as population_models
 from sijill.programmes import models as programme_models
+from sijill.quality import models as quality_models
 from sijill.social_registry import models as social_registry_models
 from sijill.territory import models as territory_models
 
@@ -16,6 +17,7 @@ __all__ = [
     "linkage_models",
     "population_models",
     "programme_models",
+    "quality_models",
     "social_registry_models",
     "territory_models",
 ]

@@ -21,6 +21,7 @@ from sijill.linkage.registries import import_registry
 from sijill.linkage.registry_linkage import link_registry
 from sijill.quality.deregistration import deregistered_before_declaring
 from sijill.quality.one_person import funnel_limits, one_person_households
+from sijill.quality.run import latest_alerts, run_quality
 from sijill.synth import SynthConfig, generate
 from tests.api.conftest import TEST_SECRET
 from tests.conftest import actor
@@ -136,3 +137,31 @@ def test_reports_through_the_api_and_the_command_line(
     assert none.returncode == 0 and "aucun cas" in none.stdout
     bad = sijill("quality", "one-person", "--out", str(tmp_path / "x.pdf"), db_url=db_url)
     assert bad.returncode == 2 and "un fichier .csv ou .xlsx" in bad.stderr
+
+
+def test_the_daily_run_stores_alerts_with_explanation_and_evidence_scoped_to_the_reader(
+    backend: str, db_url: str, session_factory: sessionmaker[Session], synth: Path, loaded: pl.DataFrame
+) -> None:
+    with transaction(session_factory) as session:
+        assert latest_alerts(session=session, actor=NATIONAL) == []  # before any run: nothing, no error
+        run = run_quality(session=session, actor=actor(Role.ADMIN, None, "admin"))
+    splitting = set(_anomalies(synth)["household_splitting"]["annexes"])
+    with transaction(session_factory) as session:
+        alerts = latest_alerts(session=session, actor=NATIONAL)
+        assert len(alerts) == run.alerts > 0
+        one_person = [a for a in alerts if a.detector == "one_person_households"]
+        assert {a.territory_code for a in one_person} == splitting
+        first = one_person[0]
+        assert "recensement" in first.explanation["fr"] and "الإحصاء" in first.explanation["ar"]
+        assert first.evidence["link"] == f"/api/quality/one-person-households?within={first.territory_code}"
+        assert [a.score for a in alerts] == sorted((a.score for a in alerts), reverse=True)
+        assert any(a.detector == "deregistration_before_declaring" for a in alerts)
+        elsewhere = latest_alerts(session=session, actor=actor(Role.SUPERVISOR_PROVINCE, "04.01", "p"))
+        assert elsewhere == []
+        only = latest_alerts(session=session, actor=NATIONAL, detector="deregistration_before_declaring")
+        assert only and all(a.detector == "deregistration_before_declaring" for a in only)
+    if backend == "sqlite":
+        shown = sijill("quality", "alerts", db_url=db_url)
+        assert shown.returncode == 0 and "one_person_households" in shown.stdout
+        again = sijill("quality", "run", db_url=db_url)
+        assert again.returncode == 0 and "alerts" in again.stdout

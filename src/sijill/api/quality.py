@@ -13,6 +13,7 @@ from sijill.api.deps import CurrentActor, Offset, SessionDep
 from sijill.quality.deregistration import deregistered_before_declaring
 from sijill.quality.funnel import funnel, gap_people
 from sijill.quality.one_person import Z_LIMIT, one_person_households
+from sijill.quality.run import latest_alerts
 
 router = APIRouter(prefix="/quality", tags=["quality"])
 Code = Annotated[str, Query(pattern=r"^\d{2}(\.\d{2}(\.\d{3}(\.\d{2})?)?)?$", max_length=32)]
@@ -102,3 +103,25 @@ def deregistrations(
     return DeregistrationOut(
         months=report.months, cases=report.cases.to_dicts(), by_annex_month=report.by_annex_month.to_dicts()
     )
+
+
+class AlertOut(BaseModel):
+    id: int
+    run_id: int
+    detector: str
+    territory_code: str
+    score: float
+    explanation: dict[str, str]
+    evidence: dict[str, Any]
+    created_at: datetime
+
+
+@router.get("/alerts")
+def alerts(
+    actor: CurrentActor,
+    session: SessionDep,
+    detector: Annotated[str | None, Query(max_length=40)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AlertOut]:
+    """The latest quality run's alerts in the reader's territory, strongest first."""
+    return [AlertOut(**asdict(a)) for a in latest_alerts(session=session, actor=actor, detector=detector, limit=limit)]

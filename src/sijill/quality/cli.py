@@ -15,6 +15,7 @@ from sijill.errors import Text, invalid
 from sijill.quality.deregistration import deregistered_before_declaring
 from sijill.quality.funnel import GAPS, LEVELS, STAGES, funnel, gap_people
 from sijill.quality.one_person import one_person_households
+from sijill.quality.run import latest_alerts, run_quality
 
 quality_app = typer.Typer(help="Data quality / جودة المعطيات / qualité des données", no_args_is_help=True)
 
@@ -130,3 +131,46 @@ def deregistration_command(
         table.add_row(row["annex_code"], row["month"], f"{row['cases']:,}")
     console.print(table)
     console.print(f"{report.cases.height:,} persons declared within {months} months of leaving the register")
+
+
+@quality_app.command("run")
+def run_command(
+    months: Annotated[int, typer.Option(min=1, max=36, help="deregistration: declared within this many months")] = 6,
+) -> None:
+    """Run every detector and store the alerts (the daily job)."""
+    with cli_transaction() as session:
+        run = run_quality(session=session, actor=cli_actor(), months=months)
+        console.print(
+            f"quality run {run.id}: {run.alerts:,} alerts ({', '.join(f'{k} {v} s' for k, v in run.seconds.items())})"
+        )
+
+
+@quality_app.command("alerts")
+def alerts_command(
+    detector: Annotated[str | None, typer.Option(help="only this detector's alerts")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+    out: Annotated[Path | None, typer.Option(help="also write the alerts to this .csv or .xlsx")] = None,
+) -> None:
+    """The latest run's alerts, strongest first, each with its explanation and evidence."""
+    with cli_transaction() as session:
+        alerts = latest_alerts(session=session, actor=cli_actor(), detector=detector, limit=limit)
+    if not alerts:
+        console.print("no alert (or no run yet: sijill quality run) / لا تنبيهات / aucune alerte")
+        return
+    if out is not None:
+        rows = [
+            {
+                "id": a.id,
+                "detector": a.detector,
+                "annex": a.territory_code,
+                "score": a.score,
+                "explanation_fr": a.explanation["fr"],
+                "explanation_ar": a.explanation["ar"],
+                "link": a.evidence.get("link"),
+            }
+            for a in alerts
+        ]
+        _write(pl.DataFrame(rows), out)
+    for alert in alerts:
+        console.print(f"{alert.id} {alert.detector} {alert.territory_code} [{alert.score:g}] {alert.explanation['fr']}")
+        console.print(f"    {alert.explanation['ar']}  →  {alert.evidence.get('link')}")
