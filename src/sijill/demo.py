@@ -26,6 +26,7 @@ from sijill.linkage.registry_linkage import link_registry
 from sijill.population.bulk import load_synthetic_persons
 from sijill.population.models import Person
 from sijill.programmes.service import run_eligibility
+from sijill.quality.run import run_quality
 from sijill.scoring.model import model_in_force, shipped_models
 from sijill.social_registry.bulk_load import load_synthetic_households
 from sijill.synth.runner import run_synth
@@ -103,6 +104,8 @@ def load_demo(*, session: Session, actor: Actor, out: Path, province: str) -> li
     run_register_dedup(session=session, actor=actor)
     run_eligibility(session=session, actor=actor, as_of=date.today())
     _take_applications(session, actor)
+    # The day's data-quality alerts (one-person households, deregistrations before declaring).
+    run_quality(session=session, actor=actor)
     annexes = units.filter(pl.col("level") == "annex").sort("code")["code"].to_list()
     accounts = demo_accounts(province, province.split(".")[0], annexes)
     for account in accounts:
