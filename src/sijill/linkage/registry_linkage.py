@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import polars as pl
-from sqlalchemy import delete, exists, func, insert, null, select
+from sqlalchemy import delete, exists, func, null, select
 from sqlalchemy.orm import Session
 
 from sijill.access import audit
 from sijill.access.actor import Actor
 from sijill.access.roles import Permission
+from sijill.bulk import bulk_insert, table_of
 from sijill.linkage.features import linkage_features
 from sijill.linkage.links import EXCLUSION_MIN_PROBABILITY
 from sijill.linkage.models import ExternalRecord, PersonLink
@@ -109,27 +110,23 @@ def link_registry(
             ),
         )
     )
-    now = datetime.now(UTC)
-    rows = [
-        {
-            "person_id": row["left_id"],
-            "external_record_id": row["right_id"],
-            "registry_kind": registry,
-            "method": METHOD,
-            "match_probability": row["match_probability"],
-            "linked_at": now,
-            "evidence": {w[2:]: round(row[w], 2) for w in weights if row[w] is not None},
-        }
-        for row in best.iter_rows(named=True)
-    ]
-    if rows:
-        session.execute(insert(PersonLink), rows)
+    # Nationally these are millions of rows: written with COPY, the evidence encoded by polars.
+    links = best.select(
+        pl.col("left_id").alias("person_id"),
+        pl.col("right_id").alias("external_record_id"),
+        pl.lit(registry).alias("registry_kind"),
+        pl.lit(METHOD).alias("method"),
+        "match_probability",
+        pl.lit(datetime.now(UTC)).alias("linked_at"),
+        pl.struct(pl.col(w).round(2).alias(w[2:]) for w in weights).struct.json_encode().alias("evidence"),
+    )
+    linked = bulk_insert(session, table_of(PersonLink), links.to_arrow())
     excluding = best.filter(pl.col("match_probability") >= EXCLUSION_MIN_PROBABILITY).height
     report = ProbabilisticLinkReport(
         registry=registry,
         records=external.height,
         exactly_linked=len(exact),
-        linked=len(rows),
+        linked=linked,
         excluding=excluding,
         seconds={step: round(s, 2) for step, s in result.seconds.items()},
     )
