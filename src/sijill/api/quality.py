@@ -6,6 +6,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
+import polars as pl
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
@@ -14,6 +15,8 @@ from sijill.quality.deregistration import deregistered_before_declaring
 from sijill.quality.funnel import funnel, gap_people
 from sijill.quality.one_person import Z_LIMIT, one_person_households
 from sijill.quality.run import latest_alerts
+from sijill.quality.splitting import DEFAULT_MONTHS as SPLIT_MONTHS
+from sijill.quality.splitting import household_splitting
 
 router = APIRouter(prefix="/quality", tags=["quality"])
 Code = Annotated[str, Query(pattern=r"^\d{2}(\.\d{2}(\.\d{3}(\.\d{2})?)?)?$", max_length=32)]
@@ -102,6 +105,38 @@ def deregistrations(
     report = deregistered_before_declaring(session=session, actor=actor, code=within, months=months)
     return DeregistrationOut(
         months=report.months, cases=report.cases.to_dicts(), by_annex_month=report.by_annex_month.to_dicts()
+    )
+
+
+class SplittingOut(BaseModel):
+    months: int
+    empty: bool
+    # Annexes with their test (split-offs against the other annexes' rate), most surprising first.
+    annexes: list[dict[str, Any]]
+    # Each origin household with its split-offs and the timeline.
+    clusters: list[dict[str, Any]]
+    splits: list[dict[str, Any]]
+
+
+@router.get("/household-splitting")
+def splitting(
+    actor: CurrentActor,
+    session: SessionDep,
+    within: Code | None = None,
+    months: Annotated[int, Query(ge=1, le=60)] = SPLIT_MONTHS,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
+) -> SplittingOut:
+    """One-person households split off a family at its address or phone shortly before, as clusters
+    (the ``limit`` largest clusters and their split-offs)."""
+    report = household_splitting(session=session, actor=actor, code=within, months=months)
+    clusters = report.clusters.head(limit)
+    shown = report.splits.filter(pl.col("origin_household_id").is_in(clusters["cluster"].implode()))
+    return SplittingOut(
+        months=report.months,
+        empty=report.empty,
+        annexes=report.by_annex.filter(pl.col("splits") > 0).to_dicts(),
+        clusters=clusters.to_dicts(),
+        splits=shown.to_dicts(),
     )
 
 

@@ -16,6 +16,8 @@ from sijill.quality.deregistration import deregistered_before_declaring
 from sijill.quality.funnel import GAPS, LEVELS, STAGES, funnel, gap_people
 from sijill.quality.one_person import one_person_households
 from sijill.quality.run import latest_alerts, run_quality
+from sijill.quality.splitting import DEFAULT_MONTHS as SPLIT_MONTHS
+from sijill.quality.splitting import household_splitting
 
 quality_app = typer.Typer(help="Data quality / جودة المعطيات / qualité des données", no_args_is_help=True)
 
@@ -131,6 +133,37 @@ def deregistration_command(
         table.add_row(row["annex_code"], row["month"], f"{row['cases']:,}")
     console.print(table)
     console.print(f"{report.cases.height:,} persons declared within {months} months of leaving the register")
+
+
+@quality_app.command("splitting")
+def splitting_command(
+    months: Annotated[
+        int, typer.Option(min=1, max=60, help="split off at most this many months after the origin")
+    ] = SPLIT_MONTHS,
+    within: Annotated[str | None, typer.Option(help="a territory code: only what lies inside it")] = None,
+    out: Annotated[Path | None, typer.Option(help="also write the split-offs to this .csv or .xlsx")] = None,
+    annexes_out: Annotated[Path | None, typer.Option(help="write the annexes' test to this .csv or .xlsx")] = None,
+) -> None:
+    """One-person households split off a family at its address or phone, clustered with a timeline."""
+    with cli_transaction() as session:
+        report = household_splitting(session=session, actor=cli_actor(), code=within, months=months)
+    if report.empty:
+        console.print("no split-off household for this territory and period / لا حالات / aucun cas")
+        return
+    if out is not None:
+        _write(report.splits, out)
+    if annexes_out is not None:
+        _write(report.by_annex, annexes_out)
+    table = Table("annex", "households", "split-offs", "expected", "p", "flag")
+    for row in report.by_annex.filter(pl.col("splits") > 0).iter_rows(named=True):
+        p_value = "" if row["p_value"] is None else f"{row['p_value']:.2g}"
+        expected = "" if row["expected"] is None else f"{row['expected']:.1f}"
+        flag = "!" if row["flagged"] else ""
+        table.add_row(row["annex_code"], f"{row['households']:,}", f"{row['splits']:,}", expected, p_value, flag)
+    console.print(table)
+    for cluster in report.clusters.head(10).iter_rows(named=True):
+        events = ", ".join(f"{e['day']} {e['event']} {e['household_id']}" for e in cluster["timeline"])
+        console.print(f"{cluster['annex_code']} household {cluster['cluster']}: {events}")
 
 
 @quality_app.command("run")

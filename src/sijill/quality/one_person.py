@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from sijill.access import audit
 from sijill.access.actor import Actor
 from sijill.access.roles import Permission
 from sijill.access.scope import in_scope, within
+from sijill.quality.frames import select_frame
 from sijill.quality.funnel import check_territory
 from sijill.social_registry.models import Declaration, Household, HouseholdMember
 
@@ -40,7 +42,8 @@ class OnePersonReport:
     monthly: pl.DataFrame
 
 
-def _households(session: Session, actor: Actor, code: str | None) -> pl.DataFrame:
+def households_statement(actor: Actor, code: str | None, *columns: Any) -> Select[*tuple[Any, ...]]:
+    """Active households in scope: id, annex, milieu, ``columns``, current size, first declared."""
     size = (
         select(HouseholdMember.household_id, func.count().label("size"))
         .where(HouseholdMember.valid_to.is_(None))
@@ -52,27 +55,23 @@ def _households(session: Session, actor: Actor, code: str | None) -> pl.DataFram
         .group_by(Declaration.household_id)
         .subquery()
     )
-    rows = session.execute(
-        select(Household.id, Household.annex_code, Household.milieu, size.c.size, first.c.declared_on)
+    return (
+        select(Household.id, Household.annex_code, Household.milieu, *columns, size.c.size, first.c.declared_on)
         .join(size, size.c.household_id == Household.id)
         .join(first, first.c.household_id == Household.id)
-        .where(
-            and_(
-                Household.status == "active", in_scope(actor, Household.annex_code), within(code, Household.annex_code)
-            )
-        )
-    ).all()
-    return pl.DataFrame(
-        rows,
-        schema={
-            "household_id": pl.Int64,
-            "annex_code": pl.String,
-            "milieu": pl.String,
-            "size": pl.Int64,
-            "declared_on": pl.Date,
-        },
-        orient="row",
+        .where(Household.status == "active", in_scope(actor, Household.annex_code), within(code, Household.annex_code))
     )
+
+
+def _households(session: Session, actor: Actor, code: str | None) -> pl.DataFrame:
+    schema = {
+        "household_id": pl.Int64(),
+        "annex_code": pl.String(),
+        "milieu": pl.String(),
+        "size": pl.Int64(),
+        "declared_on": pl.Date(),
+    }
+    return select_frame(session, households_statement(actor, code), schema)
 
 
 def one_person_households(session: Session, actor: Actor, code: str | None = None) -> OnePersonReport:

@@ -7,6 +7,7 @@ the annex filled in). Readers see the alerts of their territory only, strongest 
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +25,11 @@ from sijill.errors import Text
 from sijill.quality.deregistration import DEFAULT_MONTHS, deregistered_before_declaring
 from sijill.quality.models import QualityAlert, QualityRun
 from sijill.quality.one_person import Z_LIMIT, one_person_households
+from sijill.quality.splitting import DEFAULT_MONTHS as SPLIT_MONTHS
+from sijill.quality.splitting import P_LIMIT, SplittingReport, household_splitting
+
+# A p-value as a score: -log10, so that 1e-6 scores 6; capped where floating point gives 0.
+MAX_SURPRISE = 300.0
 
 
 def _one_person_alerts(annexes: pl.DataFrame) -> list[dict[str, Any]]:
@@ -81,6 +87,40 @@ def _deregistration_alerts(cases: pl.DataFrame, months: int) -> list[dict[str, A
     return alerts
 
 
+def _splitting_alerts(report: SplittingReport) -> list[dict[str, Any]]:
+    alerts = []
+    for row in report.by_annex.filter(pl.col("flagged")).iter_rows(named=True):
+        n, expected = row["splits"], row["expected"]
+        text = Text(
+            ar=f"{n} أسرة من فرد واحد انفصلت عن أسرة في نفس العنوان أو الهاتف خلال {report.months} شهرا، "
+            f"مقابل {expected:.1f} متوقعة حسب باقي الملحقات",
+            fr=f"{n} ménage(s) d'une personne détaché(s) d'une famille à la même adresse ou au même téléphone "
+            f"en {report.months} mois, contre {expected:.1f} attendu(s) au taux des autres annexes",
+            en=f"{n} one-person household(s) split off a family at the same address or phone within "
+            f"{report.months} months, against {expected:.1f} expected at the other annexes' rate",
+        )
+        p_value = row["p_value"]
+        alerts.append(
+            {
+                "detector": "household_splitting",
+                "territory_code": row["annex_code"],
+                "score": MAX_SURPRISE if p_value <= 0 else min(MAX_SURPRISE, round(-math.log10(p_value), 2)),
+                "explanation": text.as_dict(),
+                "evidence": {
+                    "splits": n,
+                    "clusters": row["clusters"],
+                    "households": row["households"],
+                    "expected": expected,
+                    "p_value": p_value,
+                    "p_limit": P_LIMIT,
+                    "months": report.months,
+                    "link": f"/api/quality/household-splitting?within={row['annex_code']}&months={report.months}",
+                },
+            }
+        )
+    return alerts
+
+
 def run_quality(*, session: Session, actor: Actor, months: int = DEFAULT_MONTHS) -> QualityRun:
     """Run every detector over the actor's territory and store what they find."""
     actor.require(Permission.REPORT_READ)
@@ -92,6 +132,9 @@ def run_quality(*, session: Session, actor: Actor, months: int = DEFAULT_MONTHS)
     clock = time.perf_counter()
     alerts += _deregistration_alerts(deregistered_before_declaring(session, actor, months=months).cases, months)
     seconds["deregistration_before_declaring"] = round(time.perf_counter() - clock, 2)
+    clock = time.perf_counter()
+    alerts += _splitting_alerts(household_splitting(session, actor, months=SPLIT_MONTHS))
+    seconds["household_splitting"] = round(time.perf_counter() - clock, 2)
     run = QualityRun(
         scope_code=actor.scope_code,
         run_by=actor.username,

@@ -105,12 +105,15 @@ def render_households(
     urban_address = pc.binary_join_element_wise("N° ", number, ", Rue ", street, ", ", quarter, ", ", commune, "")
     rural_address = pc.binary_join_element_wise("Douar ", douar, ", ", commune, "")
     urban = pa.array(hh.urban)
+    address = pc.if_else(urban, urban_address, rural_address)
+    # A split-off household lives where it did: same dwelling, same address.
+    dwelling = np.where(hh.origin >= 0, hh.origin, np.arange(n))
     return pa.table(
         {
             "household_id": pa.array(household_ids),
             "annex_code": plan.annex_code.take(pa.array(hh.annex)),
             "milieu": pc.if_else(urban, "urban", "rural"),
-            "address": pc.if_else(urban, urban_address, rural_address),
+            "address": address.take(pa.array(dwelling)),
             "phone": phones,
             "declarant_record_id": pa.array(declarant_ids),
             "declared_on": date_array(ident.declared_on),
