@@ -19,10 +19,13 @@ from sijill.config import Settings
 from sijill.db import transaction
 from sijill.linkage.registries import import_registry
 from sijill.linkage.registry_linkage import link_registry
+from sijill.quality.agents import agent_anomalies
 from sijill.quality.deregistration import deregistered_before_declaring
 from sijill.quality.one_person import funnel_limits, one_person_households
 from sijill.quality.run import latest_alerts, run_quality
 from sijill.quality.splitting import address_key, household_splitting
+from sijill.quality.trend import latest_violations, violation_trend
+from sijill.quality.violations import evaluate
 from sijill.synth import SynthConfig, generate
 from tests.api.conftest import TEST_SECRET
 from tests.conftest import actor
@@ -109,6 +112,30 @@ def test_household_splitting_finds_the_injected_annexes_and_households(
         assert household_splitting(session, NATIONAL, months=1).splits.height < report.splits.height
 
 
+def test_the_careless_agent_stands_out_from_the_peers_and_no_one_else(
+    session_factory: sessionmaker[Session], synth: Path, loaded: pl.DataFrame
+) -> None:
+    careless = _anomalies(synth)["erroneous_agent"]
+    with transaction(session_factory) as session:
+        report = agent_anomalies(evaluate(session, NATIONAL))
+    flagged = report.agents.filter(pl.col("flagged"))
+    assert flagged["agent"].to_list() == [careless["agent_code"]]  # agent level: precision and recall 1
+    row = flagged.row(0, named=True)
+    assert row["annex_code"] == careless["annex_code"] and row["area"] == PROVINCE
+    # The generator drops 60% of this agent's phones and misspells 30% of the names.
+    assert "phone_missing" in row["reasons"]
+    phones = report.rules.filter((pl.col("agent") == row["agent"]) & (pl.col("rule") == "phone_missing")).row(
+        0, named=True
+    )
+    assert phones["share"] > 2 * phones["peer_share"] and phones["z"] > 4
+    # Every other agent of the province is within the limits, and each is compared with peers.
+    others = report.agents.filter(~pl.col("flagged"))
+    assert others.height > 10 and (others["worst_rule_z"].drop_nulls() <= 4).all()
+    with transaction(session_factory) as session:
+        elsewhere = agent_anomalies(evaluate(session, actor(Role.SUPERVISOR_PROVINCE, "04.01", "elsewhere")))
+    assert elsewhere.empty
+
+
 def test_address_key_reads_an_address_as_meant() -> None:
     written = ["N° 12, Rue  Atlas, Hay Salam", "n 12 rue atlas hay salam", "12 Rue Atlas, Hay Salâm"]
     keys = pl.DataFrame({"address": written}).select(address_key(pl.col("address"))).to_series()
@@ -134,6 +161,7 @@ def test_deregistration_before_declaring_finds_the_injected_cases(
 
 
 def test_reports_through_the_api_and_the_command_line(
+    synth: Path,
     backend: str,
     db_url: str,
     session_factory: sessionmaker[Session],
@@ -167,6 +195,14 @@ def test_reports_through_the_api_and_the_command_line(
         assert {s["origin_household_id"] for s in split["splits"]} == {c["cluster"] for c in split["clusters"]}
         outside = client.get("/api/quality/household-splitting", params={"within": "04.01"}, headers=province)
         assert outside.status_code == 404
+        agents = client.get("/api/quality/agents", params={"flagged_only": True}, headers=province).json()
+        assert [a["agent"] for a in agents["agents"]] == [_anomalies(synth)["erroneous_agent"]["agent_code"]]
+        assert client.get("/api/quality/agents", params={"within": "04"}, headers=province).status_code == 404
+        catalogue = client.get("/api/quality/rules", headers=province).json()
+        assert {"cin_format", "phone_missing", "deceased_member"} <= {r["code"] for r in catalogue}
+        # Before any run, the stored violations say so.
+        none = client.get("/api/quality/violations", headers=province).json()
+        assert none["empty"] and none["run_id"] is None
         # Analysts see aggregates, not the persons behind them.
         analyst = headers("analyst")
         assert client.get("/api/quality/household-splitting", headers=analyst).status_code == 403
@@ -184,6 +220,16 @@ def test_reports_through_the_api_and_the_command_line(
     split = sijill("quality", "splitting", "--out", str(tmp_path / "splits.csv"), db_url=db_url)
     assert split.returncode == 0 and "origin_declared" in split.stdout and "!" in split.stdout
     assert pl.read_csv(tmp_path / "splits.csv").height > 0
+    agents = sijill("quality", "agents", "--out", str(tmp_path / "agents.xlsx"), db_url=db_url)
+    assert agents.returncode == 0 and _anomalies(synth)["erroneous_agent"]["agent_code"] in agents.stdout
+    assert "1 of" in agents.stdout and (tmp_path / "agents.xlsx").stat().st_size > 0
+    listed = sijill("quality", "rules", "--out", str(tmp_path / "rules.csv"), db_url=db_url)
+    assert listed.returncode == 0 and "phone_missing" in listed.stdout
+    assert pl.read_csv(tmp_path / "rules.csv").filter(pl.col("code") == "cin_format")["severity"].to_list() == ["error"]
+    before = sijill("quality", "violations", db_url=db_url)
+    assert before.returncode == 0 and "sijill quality run" in before.stdout
+    wrong = sijill("quality", "violations", "--by", "colour", db_url=db_url)
+    assert wrong.returncode == 2 and "l'une de" in wrong.stderr
     bad = sijill("quality", "one-person", "--out", str(tmp_path / "x.pdf"), db_url=db_url)
     assert bad.returncode == 2 and "un fichier .csv ou .xlsx" in bad.stderr
 
@@ -211,12 +257,31 @@ def test_the_daily_run_stores_alerts_with_explanation_and_evidence_scoped_to_the
         assert (
             splits[0].evidence["link"].startswith(f"/api/quality/household-splitting?within={splits[0].territory_code}")
         )
-        assert set(run.seconds) == {"one_person_households", "deregistration_before_declaring", "household_splitting"}
+        assert set(run.seconds) == {
+            "one_person_households",
+            "deregistration_before_declaring",
+            "household_splitting",
+            "data_rules",
+            "agent_anomalies",
+        }
+        careless = _anomalies(synth)["erroneous_agent"]
+        agents = [a for a in alerts if a.detector == "agent_anomalies"]
+        assert [a.evidence["agent"] for a in agents] == [careless["agent_code"]]
+        assert agents[0].territory_code == careless["annex_code"] and "SMS" in agents[0].explanation["fr"]
         elsewhere = latest_alerts(session=session, actor=actor(Role.SUPERVISOR_PROVINCE, "04.01", "p"))
         assert elsewhere == []
         only = latest_alerts(session=session, actor=NATIONAL, detector="deregistration_before_declaring")
         assert only and all(a.detector == "deregistration_before_declaring" for a in only)
+    with transaction(session_factory) as session:
+        by_agent = latest_violations(session, NATIONAL, by="agent")
+        points = violation_trend(session, NATIONAL, rule="phone_missing")
+    worst = by_agent.filter(pl.col("rule") == "phone_missing").row(0, named=True)
+    assert worst["agent"] == careless["agent_code"] and worst["share"] > 0.3
+    assert points.height == 1 and points["violations"][0] > 0 and 0 < points["share"][0] < 1
     if backend == "sqlite":
+        assert sijill("quality", "trend", "--rule", "phone_missing", db_url=db_url).returncode == 0
+        shown = sijill("quality", "violations", "--by", "annex", db_url=db_url)
+        assert shown.returncode == 0 and "phone_missing" in shown.stdout
         shown = sijill("quality", "alerts", db_url=db_url)
         assert shown.returncode == 0 and "one_person_households" in shown.stdout
         again = sijill("quality", "run", db_url=db_url)

@@ -10,13 +10,18 @@ import polars as pl
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
+from sijill.access.roles import Permission
 from sijill.api.deps import CurrentActor, Offset, SessionDep
+from sijill.quality.agents import agent_anomalies
+from sijill.quality.catalogue import catalogue
 from sijill.quality.deregistration import deregistered_before_declaring
 from sijill.quality.funnel import funnel, gap_people
 from sijill.quality.one_person import Z_LIMIT, one_person_households
 from sijill.quality.run import latest_alerts
 from sijill.quality.splitting import DEFAULT_MONTHS as SPLIT_MONTHS
 from sijill.quality.splitting import household_splitting
+from sijill.quality.trend import latest_violations, violation_trend
+from sijill.quality.violations import evaluate, violation_records
 
 router = APIRouter(prefix="/quality", tags=["quality"])
 Code = Annotated[str, Query(pattern=r"^\d{2}(\.\d{2}(\.\d{3}(\.\d{2})?)?)?$", max_length=32)]
@@ -138,6 +143,96 @@ def splitting(
         clusters=clusters.to_dicts(),
         splits=shown.to_dicts(),
     )
+
+
+class RuleOut(BaseModel):
+    code: str
+    entity: str
+    severity: str
+    runs: list[str]
+    message: dict[str, str]
+    fix: dict[str, str]
+
+
+@router.get("/rules")
+def rules(actor: CurrentActor) -> list[RuleOut]:
+    """The catalogue: every data rule with its code, severity, where it runs and its messages."""
+    actor.require(Permission.REPORT_READ)
+    return [
+        RuleOut(
+            code=e.code,
+            entity=e.entity,
+            severity=e.severity,
+            runs=list(e.runs),
+            message=e.message.as_dict(),
+            fix=e.fix.as_dict(),
+        )
+        for e in catalogue()
+    ]
+
+
+class ViolationsOut(BaseModel):
+    by: str
+    run_id: int | None
+    # Says so before any run (sijill quality run), not an error.
+    empty: bool
+    rows: list[dict[str, Any]]
+
+
+@router.get("/violations")
+def violations(
+    actor: CurrentActor,
+    session: SessionDep,
+    by: Annotated[str, Query(max_length=10)] = "rule",
+    within: Code | None = None,
+) -> ViolationsOut:
+    """The latest run's rule violations in the reader's territory, by rule, annex or agent."""
+    rows = latest_violations(session, actor, by=by, code=within)
+    run_id = int(rows["run_id"][0]) if not rows.is_empty() else None
+    return ViolationsOut(by=by, run_id=run_id, empty=rows.is_empty(), rows=rows.drop("run_id", strict=False).to_dicts())
+
+
+@router.get("/violations/trend")
+def trend(
+    actor: CurrentActor,
+    session: SessionDep,
+    rule: Annotated[str | None, Query(max_length=40)] = None,
+    within: Code | None = None,
+) -> list[dict[str, Any]]:
+    """Each run's violations per rule (the trend), oldest first."""
+    return violation_trend(session, actor, code=within, rule=rule).to_dicts()
+
+
+@router.get("/violations/{rule}")
+def violation_list(
+    rule: Annotated[str, Path(max_length=40)],
+    annex: Code,
+    actor: CurrentActor,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Offset = 0,
+) -> list[dict[str, Any]]:
+    """The records of an annex that break one rule now (IDCS or household number, agent)."""
+    return violation_records(session, actor, rule, annex, limit=limit, offset=offset).to_dicts()
+
+
+class AgentsOut(BaseModel):
+    empty: bool
+    agents: list[dict[str, Any]]
+
+
+@router.get("/agents")
+def agents(
+    actor: CurrentActor,
+    session: SessionDep,
+    within: Code | None = None,
+    flagged_only: bool = False,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
+) -> AgentsOut:
+    """Agents against their province's peers: registrations a day, rule breaks, one-person share."""
+    report = agent_anomalies(evaluate(session, actor, code=within))
+    shown = report.agents.filter(pl.col("flagged")) if flagged_only else report.agents
+    return AgentsOut(empty=report.empty, agents=shown.head(limit).to_dicts())
 
 
 class AlertOut(BaseModel):

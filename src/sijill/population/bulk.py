@@ -46,6 +46,11 @@ def person_frame_from_synth(
         name_key_column("family_name_lat", "family_name_ar").alias("family_key"),
         name_key_column("father_given_name_lat", "father_given_name_ar").alias("father_key"),
         *record_stamp(actor.username, now),
+    ).with_columns(
+        # Who registered the person, and when, as the source register says: what the agents'
+        # figures count. The load itself is in the audit log and in updated_by/updated_at.
+        pl.col("registered_by").alias("created_by"),
+        pl.col("registered_on").cast(pl.Datetime("us", "UTC")).alias("created_at"),
     )
     return frame.select([c.name for c in table_of(Person).columns])
 

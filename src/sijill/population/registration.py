@@ -24,6 +24,7 @@ from sijill.population.checks import checked_record
 from sijill.population.idcs import issue
 from sijill.population.models import Person, Registration, RegistrationCandidate
 from sijill.population.schemas import CandidateOut, DecisionIn, PersonIn, PersonOut, RegistrationOut
+from sijill.quality.intake import person_warnings
 
 
 def _json_default(value: Any) -> str:
@@ -56,8 +57,10 @@ def create_person(session: Session, actor: Actor, record: dict[str, Any], keys: 
 def register_person(*, session: Session, actor: Actor, data: PersonIn, today: date | None = None) -> RegistrationOut:
     """Issue an IDCS, or hold the registration for review when likely duplicates exist."""
     actor.require(Permission.PERSON_WRITE)
-    record = checked_record(session, actor, data.model_dump(), today or date.today())
+    day = today or date.today()
+    record = checked_record(session, actor, data.model_dump(), day)
     keys = NameKeys.of(record)
+    warnings = person_warnings(session, record, keys.given, day)
     candidates = [c for c in find_candidates(session, record, keys) if c.strong]
     # Without candidates the person is written first, so the registration is inserted once,
     # already pointing at it.
@@ -91,16 +94,26 @@ def register_person(*, session: Session, actor: Actor, data: PersonIn, today: da
             registration.annex_code,
             {"candidates": len(candidates)},
         )
-        return _out(registration, None, [])
+        return _out(registration, None, [], warnings=warnings)
     assert person is not None  # no candidates: created above
     audit.record(
-        session, actor, "person.register", "person", person.idcs, person.annex_code, {"registration": registration.id}
+        session,
+        actor,
+        "person.register",
+        "person",
+        person.idcs,
+        person.annex_code,
+        {"registration": registration.id, "warnings": [w["rule"] for w in warnings]},
     )
-    return _out(registration, person, [])
+    return _out(registration, person, [], warnings=warnings)
 
 
 def _out(
-    registration: Registration, person: Person | None, candidates: list[Candidate], with_submission: bool = False
+    registration: Registration,
+    person: Person | None,
+    candidates: list[Candidate],
+    with_submission: bool = False,
+    warnings: list[dict[str, Any]] | None = None,
 ) -> RegistrationOut:
     return RegistrationOut(
         registration_id=registration.id,
@@ -116,6 +129,7 @@ def _out(
         submitted=json.loads(registration.submitted) if with_submission else None,
         decided_by=registration.decided_by,
         decision_note=registration.decision_note,
+        warnings=warnings or [],
     )
 
 

@@ -83,6 +83,8 @@ class RegistrationOut(BaseModel):
     submitted: dict[str, Any] | None = None
     decided_by: str | None = None
     decision_note: str | None = None
+    # The data-quality rules the record breaks (sijill.quality.data_rules): shown, never blocking.
+    warnings: list[dict[str, Any]] = []
 
 
 class DecisionIn(BaseModel):

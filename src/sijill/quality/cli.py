@@ -12,12 +12,16 @@ from rich.table import Table
 
 from sijill.cli_support import cli_actor, cli_transaction, console
 from sijill.errors import Text, invalid
+from sijill.quality.agents import agent_anomalies
+from sijill.quality.catalogue import catalogue
 from sijill.quality.deregistration import deregistered_before_declaring
 from sijill.quality.funnel import GAPS, LEVELS, STAGES, funnel, gap_people
 from sijill.quality.one_person import one_person_households
 from sijill.quality.run import latest_alerts, run_quality
 from sijill.quality.splitting import DEFAULT_MONTHS as SPLIT_MONTHS
 from sijill.quality.splitting import household_splitting
+from sijill.quality.trend import GROUPS, latest_violations, violation_trend
+from sijill.quality.violations import evaluate
 
 quality_app = typer.Typer(help="Data quality / جودة المعطيات / qualité des données", no_args_is_help=True)
 
@@ -164,6 +168,119 @@ def splitting_command(
     for cluster in report.clusters.head(10).iter_rows(named=True):
         events = ", ".join(f"{e['day']} {e['event']} {e['household_id']}" for e in cluster["timeline"])
         console.print(f"{cluster['annex_code']} household {cluster['cluster']}: {events}")
+
+
+@quality_app.command("rules")
+def rules_command(
+    out: Annotated[Path | None, typer.Option(help="also write the catalogue to this .csv or .xlsx")] = None,
+) -> None:
+    """The catalogue of data rules: code, entity, severity, where it runs, message."""
+    entries = catalogue()
+    if out is not None:
+        rows = [
+            {
+                "code": e.code,
+                "entity": e.entity,
+                "severity": e.severity,
+                "runs": ", ".join(e.runs),
+                "message_ar": e.message.ar,
+                "message_fr": e.message.fr,
+                "message_en": e.message.en,
+                "fix_ar": e.fix.ar,
+                "fix_fr": e.fix.fr,
+            }
+            for e in entries
+        ]
+        _write(pl.DataFrame(rows), out)
+    table = Table("code", "entity", "severity", "runs", "message")
+    for e in entries:
+        table.add_row(e.code, e.entity, e.severity, ", ".join(e.runs), f"{e.message.fr} / {e.message.ar}")
+    console.print(table)
+
+
+@quality_app.command("violations")
+def violations_command(
+    by: Annotated[str, typer.Option(help=f"one of: {', '.join(GROUPS)}")] = "rule",
+    within: Annotated[str | None, typer.Option(help="a territory code: only what lies inside it")] = None,
+    out: Annotated[Path | None, typer.Option(help="also write the report to this .csv or .xlsx")] = None,
+) -> None:
+    """The latest run's rule violations, by rule, annex or agent."""
+    with cli_transaction() as session:
+        rows = latest_violations(session, cli_actor(), by=by, code=within)
+    if rows.is_empty():
+        console.print("no quality run yet (sijill quality run) / لا معطيات / aucune donnée")
+        return
+    if out is not None:
+        _write(rows, out)
+    keys = {"rule": [], "annex": ["annex_code"], "agent": ["agent"]}[by]
+    table = Table(*keys, "rule", "severity", "violations", "checked", "share")
+    for row in rows.iter_rows(named=True):
+        checked = "" if row["checked"] is None else f"{row['checked']:,}"
+        share = "" if row["share"] is None else f"{row['share']:.1%}"
+        table.add_row(*(row[k] for k in keys), row["rule"], row["severity"], f"{row['violations']:,}", checked, share)
+    console.print(table)
+    console.print(f"quality run {rows['run_id'][0]}")
+
+
+@quality_app.command("trend")
+def trend_command(
+    rule: Annotated[str | None, typer.Option(help="only this rule")] = None,
+    within: Annotated[str | None, typer.Option(help="a territory code: only what lies inside it")] = None,
+    out: Annotated[Path | None, typer.Option(help="also write the trend to this .csv or .xlsx")] = None,
+) -> None:
+    """Each quality run's violations per rule, oldest first."""
+    with cli_transaction() as session:
+        points = violation_trend(session, cli_actor(), code=within, rule=rule)
+    if points.is_empty():
+        console.print("no quality run yet (sijill quality run) / لا معطيات / aucune donnée")
+        return
+    if out is not None:
+        _write(points, out)
+    table = Table("run", "day", "rule", "violations", "checked", "share")
+    for row in points.iter_rows(named=True):
+        share = "" if row["share"] is None else f"{row['share']:.1%}"
+        checked = "" if row["checked"] is None else f"{row['checked']:,}"
+        table.add_row(str(row["run_id"]), str(row["day"]), row["rule"], f"{row['violations']:,}", checked, share)
+    console.print(table)
+
+
+@quality_app.command("agents")
+def agents_command(
+    within: Annotated[str | None, typer.Option(help="a territory code: only what lies inside it")] = None,
+    all_agents: Annotated[bool, typer.Option("--all", help="every agent, not only those who stand out")] = False,
+    out: Annotated[Path | None, typer.Option(help="also write the agents to this .csv or .xlsx")] = None,
+) -> None:
+    """Agents against their province's peers: registrations a day, rule breaks, one-person share."""
+    with cli_transaction() as session:
+        report = agent_anomalies(evaluate(session, cli_actor(), code=within))
+    if report.empty:
+        console.print("no data for this territory / لا معطيات / aucune donnée")
+        return
+    shown = report.agents if all_agents else report.agents.filter(pl.col("flagged"))
+    if out is not None:
+        _write(shown.with_columns(pl.col("reasons").list.join(", ")), out)
+    table = Table(
+        "agent", "annex", "persons", "per day (z)", "one-person (z)", "worst rule", "share / peers (z)", "flag"
+    )
+    for row in shown.iter_rows(named=True):
+        rule = row["worst_rule"] or ""
+        worst = (
+            ""
+            if row["worst_rule_share"] is None
+            else (f"{row['worst_rule_share']:.1%} / {row['worst_rule_peer_share']:.1%} ({row['worst_rule_z']})")
+        )
+        table.add_row(
+            row["agent"],
+            row["annex_code"],
+            f"{row['persons']:,}",
+            f"{row['per_day']} ({row['per_day_z']})",
+            f"{row['one_person_share']} ({row['one_person_z']})",
+            rule,
+            worst,
+            ", ".join(row["reasons"]),
+        )
+    console.print(table)
+    console.print(f"{report.agents.filter(pl.col('flagged')).height:,} of {report.agents.height:,} agents stand out")
 
 
 @quality_app.command("run")

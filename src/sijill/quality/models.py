@@ -43,3 +43,30 @@ class QualityAlert(Base):
     # The figures behind it, and "link": the report (API path) that shows them.
     evidence: Mapped[dict[str, Any]] = mapped_column(Document)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class QualityChecked(Base):
+    """How many records of one entity a run checked, per annex and agent: the denominators."""
+
+    __tablename__ = "quality_checked"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(Integer, ForeignKey("quality_run.id"), index=True)
+    entity: Mapped[str] = mapped_column(String(16))
+    annex_code: Mapped[str] = mapped_column(String(32))
+    # Who entered the records: the registering user of a person, the declaring agent of a household.
+    agent: Mapped[str] = mapped_column(String(64))
+    records: Mapped[int] = mapped_column(Integer)
+
+
+class QualityViolationCount(Base):
+    """How many records broke one data rule in a run, per annex and agent: the trend's points."""
+
+    __tablename__ = "quality_violation_count"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(Integer, ForeignKey("quality_run.id"), index=True)
+    rule: Mapped[str] = mapped_column(String(40))
+    annex_code: Mapped[str] = mapped_column(String(32))
+    agent: Mapped[str] = mapped_column(String(64))
+    violations: Mapped[int] = mapped_column(Integer)

@@ -7,11 +7,11 @@ the annex filled in). Readers see the alerts of their territory only, strongest 
 
 from __future__ import annotations
 
-import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
 
 import polars as pl
 from sqlalchemy import insert, select
@@ -21,134 +21,95 @@ from sijill.access import audit
 from sijill.access.actor import Actor
 from sijill.access.roles import Permission
 from sijill.access.scope import in_scope
-from sijill.errors import Text
+from sijill.bulk import bulk_insert, table_of
+from sijill.quality.agents import agent_anomalies
+from sijill.quality.alerts import (
+    agent_alerts,
+    deregistration_alerts,
+    one_person_alerts,
+    splitting_alerts,
+    violation_alerts,
+)
 from sijill.quality.deregistration import DEFAULT_MONTHS, deregistered_before_declaring
-from sijill.quality.models import QualityAlert, QualityRun
-from sijill.quality.one_person import Z_LIMIT, one_person_households
+from sijill.quality.models import QualityAlert, QualityChecked, QualityRun, QualityViolationCount
+from sijill.quality.one_person import one_person_households
 from sijill.quality.splitting import DEFAULT_MONTHS as SPLIT_MONTHS
-from sijill.quality.splitting import P_LIMIT, SplittingReport, household_splitting
+from sijill.quality.splitting import household_splitting
+from sijill.quality.violations import Violations, evaluate
 
-# A p-value as a score: -log10, so that 1e-6 scores 6; capped where floating point gives 0.
-MAX_SURPRISE = 300.0
-
-
-def _one_person_alerts(annexes: pl.DataFrame) -> list[dict[str, Any]]:
-    alerts = []
-    for row in annexes.filter(pl.col("flagged")).iter_rows(named=True):
-        share, expected = f"{row['share']:.1%}", f"{row['expected_share']:.1%}"
-        text = Text(
-            ar=f"نسبة الأسر المكونة من فرد واحد {share} مقابل {expected} المتوقعة حسب الإحصاء (z = {row['z']})",
-            fr=f"Ménages d'une personne : {share} contre {expected} attendus d'après le recensement (z = {row['z']})",
-            en=f"one-person households {share} against {expected} expected from the census (z = {row['z']})",
-        )
-        alerts.append(
-            {
-                "detector": "one_person_households",
-                "territory_code": row["annex_code"],
-                "score": float(row["z"]),
-                "explanation": text.as_dict(),
-                "evidence": {
-                    "households": row["households"],
-                    "one_person": row["one_person"],
-                    "share": row["share"],
-                    "expected_share": row["expected_share"],
-                    "z_limit": Z_LIMIT,
-                    "link": f"/api/quality/one-person-households?within={row['annex_code']}",
-                },
-            }
-        )
-    return alerts
+T = TypeVar("T")
 
 
-def _deregistration_alerts(cases: pl.DataFrame, months: int) -> list[dict[str, Any]]:
-    alerts = []
-    for row in cases.group_by("annex_code").len("cases").sort("annex_code").iter_rows(named=True):
-        n = row["cases"]
-        text = Text(
-            ar=f"{n} شخصا غادروا سجل المقاولين الذاتيين خلال {months} أشهر قبل تصريح أسرهم",
-            fr=f"{n} personne(s) ont quitté le registre des auto-entrepreneurs dans les {months} mois "
-            "précédant la déclaration de leur ménage",
-            en=f"{n} person(s) left the auto-entrepreneur register within {months} months "
-            "before their household's declaration",
-        )
-        alerts.append(
-            {
-                "detector": "deregistration_before_declaring",
-                "territory_code": row["annex_code"],
-                "score": float(n),
-                "explanation": text.as_dict(),
-                "evidence": {
-                    "cases": n,
-                    "months": months,
-                    "link": f"/api/quality/deregistrations?within={row['annex_code']}&months={months}",
-                },
-            }
-        )
-    return alerts
+class _Clock:
+    """Seconds of each detector, for the run's record and the benchmark."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def time(self, name: str, work: Callable[[], T]) -> T:
+        started = time.perf_counter()
+        result = work()
+        self.seconds[name] = round(time.perf_counter() - started, 2)
+        return result
 
 
-def _splitting_alerts(report: SplittingReport) -> list[dict[str, Any]]:
-    alerts = []
-    for row in report.by_annex.filter(pl.col("flagged")).iter_rows(named=True):
-        n, expected = row["splits"], row["expected"]
-        text = Text(
-            ar=f"{n} أسرة من فرد واحد انفصلت عن أسرة في نفس العنوان أو الهاتف خلال {report.months} شهرا، "
-            f"مقابل {expected:.1f} متوقعة حسب باقي الملحقات",
-            fr=f"{n} ménage(s) d'une personne détaché(s) d'une famille à la même adresse ou au même téléphone "
-            f"en {report.months} mois, contre {expected:.1f} attendu(s) au taux des autres annexes",
-            en=f"{n} one-person household(s) split off a family at the same address or phone within "
-            f"{report.months} months, against {expected:.1f} expected at the other annexes' rate",
-        )
-        p_value = row["p_value"]
-        alerts.append(
-            {
-                "detector": "household_splitting",
-                "territory_code": row["annex_code"],
-                "score": MAX_SURPRISE if p_value <= 0 else min(MAX_SURPRISE, round(-math.log10(p_value), 2)),
-                "explanation": text.as_dict(),
-                "evidence": {
-                    "splits": n,
-                    "clusters": row["clusters"],
-                    "households": row["households"],
-                    "expected": expected,
-                    "p_value": p_value,
-                    "p_limit": P_LIMIT,
-                    "months": report.months,
-                    "link": f"/api/quality/household-splitting?within={row['annex_code']}&months={report.months}",
-                },
-            }
-        )
-    return alerts
+def _store_counts(session: Session, run_id: int, violations: Violations) -> None:
+    run = pl.lit(run_id, dtype=pl.Int32).alias("run_id")
+    checked = violations.checked().select(run, "entity", "annex_code", "agent", pl.col("records").cast(pl.Int32))
+    counts = violations.counts().select(run, "rule", "annex_code", "agent", pl.col("violations").cast(pl.Int32))
+    bulk_insert(session, table_of(QualityChecked), checked.to_arrow())
+    bulk_insert(session, table_of(QualityViolationCount), counts.to_arrow())
 
 
-def run_quality(*, session: Session, actor: Actor, months: int = DEFAULT_MONTHS) -> QualityRun:
-    """Run every detector over the actor's territory and store what they find."""
+def run_quality(
+    *, session: Session, actor: Actor, months: int = DEFAULT_MONTHS, today: date | None = None
+) -> QualityRun:
+    """Run every detector over the actor's territory; store the alerts and the rules' counts."""
     actor.require(Permission.REPORT_READ)
     actor.require(Permission.PERSON_READ)
-    started, seconds = datetime.now(UTC), {}
-    clock = time.perf_counter()
-    alerts = _one_person_alerts(one_person_households(session, actor).annexes)
-    seconds["one_person_households"] = round(time.perf_counter() - clock, 2)
-    clock = time.perf_counter()
-    alerts += _deregistration_alerts(deregistered_before_declaring(session, actor, months=months).cases, months)
-    seconds["deregistration_before_declaring"] = round(time.perf_counter() - clock, 2)
-    clock = time.perf_counter()
-    alerts += _splitting_alerts(household_splitting(session, actor, months=SPLIT_MONTHS))
-    seconds["household_splitting"] = round(time.perf_counter() - clock, 2)
+    started, clock = datetime.now(UTC), _Clock()
+    alerts = clock.time(
+        "one_person_households", lambda: one_person_alerts(one_person_households(session, actor).annexes)
+    )
+    cases = clock.time(
+        "deregistration_before_declaring", lambda: deregistered_before_declaring(session, actor, months=months)
+    )
+    alerts += deregistration_alerts(cases.cases, months)
+    alerts += clock.time(
+        "household_splitting", lambda: splitting_alerts(household_splitting(session, actor, months=SPLIT_MONTHS))
+    )
+    violations = clock.time("data_rules", lambda: evaluate(session, actor, today=today))
+    alerts += violation_alerts(violations.counts())
+    alerts += clock.time("agent_anomalies", lambda: agent_alerts(agent_anomalies(violations)))
     run = QualityRun(
         scope_code=actor.scope_code,
         run_by=actor.username,
         started_at=started,
         finished_at=datetime.now(UTC),
         alerts=len(alerts),
-        seconds=seconds,
+        seconds=clock.seconds,
     )
     session.add(run)
     session.flush()
     if alerts:
         session.execute(insert(QualityAlert), [{**a, "run_id": run.id, "created_at": run.finished_at} for a in alerts])
+    _store_counts(session, run.id, violations)
     audit.record(session, actor, "quality.run", "quality_run", str(run.id), actor.scope_code, {"alerts": len(alerts)})
     return run
+
+
+def covering_runs(session: Session, territory: str | None) -> list[QualityRun]:
+    """The runs that covered all of ``territory`` (None: the nation), latest first.
+
+    A province supervisor's run covers their province only: a national reader must not take
+    its alerts for the nation's."""
+    runs = session.scalars(select(QualityRun).order_by(QualityRun.id.desc())).all()
+    return [
+        run
+        for run in runs
+        if run.scope_code is None
+        or (territory is not None and (territory == run.scope_code or territory.startswith(run.scope_code + ".")))
+    ]
 
 
 @dataclass(frozen=True)
@@ -164,11 +125,13 @@ class AlertView:
 
 
 def latest_alerts(*, session: Session, actor: Actor, detector: str | None = None, limit: int = 100) -> list[AlertView]:
-    """The latest run's alerts in the reader's territory, strongest first (empty before any run)."""
+    """The alerts of the latest run that covered the reader's territory, in that territory,
+    strongest first (empty before any such run)."""
     actor.require(Permission.REPORT_READ)
-    run_id = session.scalar(select(QualityRun.id).order_by(QualityRun.id.desc()).limit(1))
-    if run_id is None:
+    runs = covering_runs(session, actor.scope_code)
+    if not runs:
         return []
+    run_id = runs[0].id
     statement = select(QualityAlert).where(QualityAlert.run_id == run_id, in_scope(actor, QualityAlert.territory_code))
     if detector is not None:
         statement = statement.where(QualityAlert.detector == detector)

@@ -1,0 +1,61 @@
+"""The data-quality rules at intake: the warnings a registration answers with.
+
+The same expressions as the batch (``quality.data_rules``) on a one-row frame, so that a record
+warned about at the desk is the record the nightly report counts. Warnings never block: the
+agent sees them next to the issued IDCS (or the held registration) and can correct the record.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import polars as pl
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sijill.population.models import Person
+from sijill.quality.data_rules import PERSON_RULES, age_expr, broken_rules
+
+_COLUMNS = {
+    "birth_year": pl.Int64(),
+    "phone": pl.String(),
+    "cin": pl.String(),
+    "nationality": pl.String(),
+    "birth_date_precision": pl.String(),
+    "given_name_ar": pl.String(),
+    "family_name_ar": pl.String(),
+    "given_name_lat": pl.String(),
+    "family_name_lat": pl.String(),
+}
+
+
+def person_warnings(
+    session: Session, record: dict[str, Any], given_key: str | None, today: date
+) -> list[dict[str, Any]]:
+    """The data-quality rules a checked (normalised) registration breaks, as problems to show."""
+    carriers = 0
+    if given_key is not None:
+        carriers = (
+            session.scalar(
+                select(func.count()).select_from(Person).where(Person.given_key == given_key, Person.status != "merged")
+            )
+            or 0
+        )
+    frame = pl.DataFrame([{name: record.get(name) for name in _COLUMNS}], schema=_COLUMNS).with_columns(
+        pl.lit(0).alias("key"),
+        age_expr(today).alias("age"),
+        # The person being registered is one more carrier of the name.
+        pl.lit(carriers + 1 if given_key is not None else None, dtype=pl.Int64).alias("given_key_count"),
+    )
+    broken = broken_rules(frame, PERSON_RULES, today, "key")["rule"].to_list()
+    return [
+        {
+            "rule": rule.code,
+            "severity": rule.severity,
+            "message": rule.message.as_dict(),
+            "fix": rule.fix.as_dict(),
+        }
+        for rule in PERSON_RULES
+        if rule.code in broken
+    ]
