@@ -255,3 +255,39 @@ def test_search_narrowed_to_one_annex_in_the_query(client: TestClient, login: Lo
 
     assert found(ANNEX_A) == [person["idcs"]]
     assert found(ANNEX_B) == []
+
+
+def test_registration_answers_with_the_data_rules_it_breaks_without_blocking(client: TestClient, login: Login) -> None:
+    complete = register(client, login("agent_a")).json()
+    assert complete["status"] == "issued"
+    assert not {"phone_missing", "cin_missing", "one_script_only"} & {w["rule"] for w in complete["warnings"]}
+    # An adult without phone nor CIN, in Latin script only: issued, with what to complete.
+    sparse = register(
+        client,
+        login("agent_a"),
+        given_name_lat="Brahim",
+        family_name_lat="Ouazzani",
+        given_name_ar=None,
+        family_name_ar=None,
+        birth_date="1985-02-01",
+        cin=None,
+        phone=None,
+    )
+    assert sparse.status_code == 201, sparse.text
+    warnings = {w["rule"]: w for w in sparse.json()["warnings"]}
+    assert {"phone_missing", "cin_missing", "one_script_only"} <= set(warnings)
+    assert warnings["phone_missing"]["severity"] == "warning"
+    assert "SMS" in warnings["phone_missing"]["message"]["fr"] and warnings["phone_missing"]["message"]["ar"]
+    assert warnings["cin_missing"]["fix"]["fr"].startswith("recopiez")
+    # A child needs neither a phone nor a CIN.
+    child = register(
+        client,
+        login("agent_a"),
+        given_name_lat="Brahim",
+        family_name_lat="Ouazzani",
+        father_given_name_lat="Brahim",
+        birth_date="2019-06-01",
+        cin=None,
+        phone=None,
+    ).json()
+    assert not {"phone_missing", "cin_missing"} & {w["rule"] for w in child["warnings"]}

@@ -146,9 +146,18 @@ def _known_annexes(session: Session) -> list[str]:
     return list(session.scalars(select(TerritoryUnit.code).where(TerritoryUnit.level == "annex")))
 
 
-def evaluate(session: Session, actor: Actor, code: str | None = None, today: date | None = None) -> Violations:
-    """Every data rule over the persons and households of the reader's territory (inside ``code``)."""
-    actor.require(Permission.REPORT_READ)
+def evaluate(
+    session: Session,
+    actor: Actor,
+    code: str | None = None,
+    today: date | None = None,
+    permission: Permission = Permission.REPORT_READ,
+) -> Violations:
+    """Every data rule over the persons and households of the reader's territory (inside ``code``).
+
+    Reports of counts need ``report:read``; the list of records behind a rule asks ``person:read``
+    instead (an agent correcting the files of their annex)."""
+    actor.require(permission)
     check_territory(actor, code)
     day = today or date.today()
     persons = _persons(session, actor, code).join(_given_key_counts(session), on="given_key", how="left")
@@ -226,7 +235,7 @@ def violation_records(
             Text("قاعدة غير موجودة في الفهرس", "règle absente du catalogue", "not a rule of the catalogue"),
             Text("انظروا /api/quality/rules", "voir /api/quality/rules", "see /api/quality/rules"),
         )
-    found = evaluate(session, actor, code=annex_code)
+    found = evaluate(session, actor, code=annex_code, permission=Permission.PERSON_READ)
     hits = (
         found.broken.filter(pl.col("rule") == rule)
         .join(found.records, on=["entity", "id"])
@@ -234,7 +243,9 @@ def violation_records(
         .slice(offset, limit)
     )
     people = hits.filter(pl.col("entity") == "person")["id"].to_list()
-    idcs = dict(session.execute(select(Person.id, Person.idcs).where(Person.id.in_(people))).tuples().all())
+    idcs: dict[int, str] = {
+        pid: number for pid, number in session.execute(select(Person.id, Person.idcs).where(Person.id.in_(people)))
+    }
     return hits.select(
         "entity",
         pl.when(pl.col("entity") == "person")
