@@ -1,10 +1,13 @@
 """The reconciliation reports on a loaded registry: the funnel and the detectors, per backend.
 
-Metric `seconds` per report and `size` (persons): the funnel per annex with every roll-up level,
-the one-person households funnel plot, deregistration before declaring; run as a national
-supervisor reads them. The registry is a synthetic population of `--size` persons (default
-1,000,000) loaded first with the other registries' extracts and an AMO Tadamon eligibility run
-(`load_seconds`, not counted). PostgreSQL only when it is there, then SQLite.
+Metric `seconds` per report and `size` (persons): the funnel per annex with every roll-up level
+(one count of the annexes), the one-person households funnel plot, deregistration before
+declaring, household splitting, the data rules over the registry, agent anomalies, score
+swings, and the whole daily run (`sijill quality run`, every detector and its stored alerts and
+counts); run as a national supervisor reads them. The registry is a synthetic population of
+`--size` persons (default 1,000,000) loaded first with the other registries' extracts and an AMO
+Tadamon eligibility run (`load_seconds`, not counted). PostgreSQL when it is there, then SQLite up
+to `SQLITE_MAX` persons (a registry beyond that runs on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -21,14 +24,21 @@ from sijill.access.actor import Actor
 from sijill.access.roles import Role
 from sijill.db import make_sessionmaker, transaction
 from sijill.programmes.service import run_eligibility
+from sijill.quality.agents import agent_anomalies
 from sijill.quality.deregistration import deregistered_before_declaring
-from sijill.quality.funnel import LEVELS, funnel
+from sijill.quality.funnel import funnels
 from sijill.quality.one_person import one_person_households
+from sijill.quality.run import run_quality
+from sijill.quality.score_swings import household_score_swings
+from sijill.quality.splitting import household_splitting
+from sijill.quality.violations import evaluate
 from sijill.scoring.model import model_in_force, shipped_models
 
 DEFAULT_SIZE = 1_000_000
+SQLITE_MAX = 1_000_000
 AS_OF = date(2026, 12, 1)
 READER = Actor(username="bench", role=Role.SUPERVISOR_NATIONAL, scope_code=None, source="bench")
+ADMIN = Actor(username="bench-admin", role=Role.ADMIN, scope_code=None, source="bench")
 
 
 def _timed(factory: Any, report: Any) -> float:
@@ -43,7 +53,7 @@ def run(size: int | None) -> list[dict[str, Any]]:
     actor = Actor.system(source="bench")
     model = model_in_force(shipped_models(), AS_OF)
     figures: list[dict[str, Any]] = []
-    backends = (["postgresql"] if support.postgres_available() else []) + ["sqlite"]
+    backends = (["postgresql"] if support.postgres_available() else []) + (["sqlite"] if persons <= SQLITE_MAX else [])
     with tempfile.TemporaryDirectory(prefix="sijill-bench-reconcile-") as folder:
         files = support.synthetic_households(round(persons / support.PERSONS_PER_HOUSEHOLD), Path(folder))
         for backend in backends:
@@ -53,9 +63,14 @@ def run(size: int | None) -> list[dict[str, Any]]:
                 with transaction(factory) as session:
                     run_eligibility(session=session, actor=actor, as_of=AS_OF, programme="amo-tadamon")
                 reports = {
-                    "funnel": lambda s: [funnel(session=s, actor=READER, level=level) for level in LEVELS],
+                    "funnel": lambda s: funnels(session=s, actor=READER),
                     "one_person": lambda s: one_person_households(s, READER),
                     "deregistration": lambda s: deregistered_before_declaring(s, READER),
+                    "household_splitting": lambda s: household_splitting(s, READER),
+                    "data_rules": lambda s: evaluate(s, READER, today=AS_OF),
+                    "agent_anomalies": lambda s: agent_anomalies(evaluate(s, READER, today=AS_OF)),
+                    "score_swings": lambda s: household_score_swings(s, READER),
+                    "daily_run": lambda s: run_quality(session=s, actor=ADMIN, today=AS_OF),
                 }
                 seconds = {name: _timed(factory, report) for name, report in reports.items()}
             for name, value in seconds.items():

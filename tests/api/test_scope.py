@@ -32,6 +32,7 @@ PATH_VALUES = {
     # A duplicate pair between annex B and another province, stored by the test below.
     "pair_id": "1",
     "gap": "rnp_not_rsu",
+    "rule": "phone_missing",
 }
 QUERY_VALUES = {"annex_code": ANNEX_B, "within": "03.02.001", "username": "agent_b", "annex": ANNEX_B}
 

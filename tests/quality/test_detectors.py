@@ -200,6 +200,8 @@ def test_reports_through_the_api_and_the_command_line(
         assert client.get("/api/quality/agents", params={"within": "04"}, headers=province).status_code == 404
         catalogue = client.get("/api/quality/rules", headers=province).json()
         assert {"cin_format", "phone_missing", "deceased_member"} <= {r["code"] for r in catalogue}
+        # One declaration per household: no index has moved yet, and the report says so.
+        assert client.get("/api/quality/score-swings", headers=province).json()["empty"] is True
         # Before any run, the stored violations say so.
         none = client.get("/api/quality/violations", headers=province).json()
         assert none["empty"] and none["run_id"] is None
@@ -226,6 +228,8 @@ def test_reports_through_the_api_and_the_command_line(
     listed = sijill("quality", "rules", "--out", str(tmp_path / "rules.csv"), db_url=db_url)
     assert listed.returncode == 0 and "phone_missing" in listed.stdout
     assert pl.read_csv(tmp_path / "rules.csv").filter(pl.col("code") == "cin_format")["severity"].to_list() == ["error"]
+    swings = sijill("quality", "swings", db_url=db_url)
+    assert swings.returncode == 0 and "aucune donnée" in swings.stdout
     before = sijill("quality", "violations", db_url=db_url)
     assert before.returncode == 0 and "sijill quality run" in before.stdout
     wrong = sijill("quality", "violations", "--by", "colour", db_url=db_url)
@@ -261,6 +265,7 @@ def test_the_daily_run_stores_alerts_with_explanation_and_evidence_scoped_to_the
             "one_person_households",
             "deregistration_before_declaring",
             "household_splitting",
+            "score_swings",
             "data_rules",
             "agent_anomalies",
         }

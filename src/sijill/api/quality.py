@@ -18,6 +18,7 @@ from sijill.quality.deregistration import deregistered_before_declaring
 from sijill.quality.funnel import funnel, gap_people
 from sijill.quality.one_person import Z_LIMIT, one_person_households
 from sijill.quality.run import latest_alerts
+from sijill.quality.score_swings import household_score_swings
 from sijill.quality.splitting import DEFAULT_MONTHS as SPLIT_MONTHS
 from sijill.quality.splitting import household_splitting
 from sijill.quality.trend import latest_violations, violation_trend
@@ -233,6 +234,27 @@ def agents(
     report = agent_anomalies(evaluate(session, actor, code=within))
     shown = report.agents.filter(pl.col("flagged")) if flagged_only else report.agents
     return AgentsOut(empty=report.empty, agents=shown.head(limit).to_dicts())
+
+
+class SwingsOut(BaseModel):
+    empty: bool
+    annexes: list[dict[str, Any]]
+    # Oscillating first, with each household's index history.
+    households: list[dict[str, Any]]
+
+
+@router.get("/score-swings")
+def score_swings(
+    actor: CurrentActor,
+    session: SessionDep,
+    within: Code | None = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
+) -> SwingsOut:
+    """How much indexes move between declarations; households oscillating around a threshold."""
+    report = household_score_swings(session, actor, code=within)
+    return SwingsOut(
+        empty=report.empty, annexes=report.by_annex.to_dicts(), households=report.households.head(limit).to_dicts()
+    )
 
 
 class AlertOut(BaseModel):

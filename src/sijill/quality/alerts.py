@@ -16,6 +16,7 @@ from sijill.quality.agents import Z_LIMIT as AGENT_Z_LIMIT
 from sijill.quality.agents import AgentReport
 from sijill.quality.data_rules import RULES
 from sijill.quality.one_person import Z_LIMIT
+from sijill.quality.score_swings import SwingReport
 from sijill.quality.splitting import P_LIMIT, SplittingReport
 
 # A p-value as a score: -log10, so that 1e-6 scores 6; capped where floating point gives 0.
@@ -194,6 +195,35 @@ def violation_alerts(counts: pl.DataFrame) -> list[dict[str, Any]]:
                     "violations": n,
                     "fix": rule.fix.as_dict(),
                     "link": f"/api/quality/violations?by=annex&within={row['annex_code']}",
+                },
+            }
+        )
+    return alerts
+
+
+def swing_alerts(report: SwingReport) -> list[dict[str, Any]]:
+    """One alert per annex with households whose index crossed a threshold back and forth."""
+    alerts = []
+    for row in report.by_annex.filter(pl.col("oscillating") > 0).iter_rows(named=True):
+        n = row["oscillating"]
+        text = Text(
+            ar=f"{n} أسرة تجاوز مؤشرها عتبة برنامج ذهابا وإيابا بين تصريحاتها",
+            fr=f"{n} ménage(s) dont l'indice a franchi un seuil de programme dans un sens puis dans l'autre "
+            "d'une déclaration à l'autre",
+            en=f"{n} household(s) whose index crossed a programme threshold back and forth between declarations",
+        )
+        alerts.append(
+            {
+                "detector": "score_swings",
+                "territory_code": row["annex_code"],
+                "score": float(n),
+                "explanation": text.as_dict(),
+                "evidence": {
+                    "oscillating": n,
+                    "crossing": row["crossing"],
+                    "households": row["households"],
+                    "mean_absolute_change": row["mean_absolute_change"],
+                    "link": f"/api/quality/score-swings?within={row['annex_code']}",
                 },
             }
         )

@@ -18,6 +18,7 @@ from sijill.quality.deregistration import deregistered_before_declaring
 from sijill.quality.funnel import GAPS, LEVELS, STAGES, funnel, gap_people
 from sijill.quality.one_person import one_person_households
 from sijill.quality.run import latest_alerts, run_quality
+from sijill.quality.score_swings import household_score_swings
 from sijill.quality.splitting import DEFAULT_MONTHS as SPLIT_MONTHS
 from sijill.quality.splitting import household_splitting
 from sijill.quality.trend import GROUPS, latest_violations, violation_trend
@@ -281,6 +282,31 @@ def agents_command(
         )
     console.print(table)
     console.print(f"{report.agents.filter(pl.col('flagged')).height:,} of {report.agents.height:,} agents stand out")
+
+
+@quality_app.command("swings")
+def swings_command(
+    within: Annotated[str | None, typer.Option(help="a territory code: only what lies inside it")] = None,
+    out: Annotated[Path | None, typer.Option(help="also write the households to this .csv or .xlsx")] = None,
+) -> None:
+    """How much indexes move between declarations; households oscillating around a threshold."""
+    with cli_transaction() as session:
+        report = household_score_swings(session, cli_actor(), code=within)
+    if report.empty:
+        console.print("no household with two scored declarations / لا معطيات / aucune donnée")
+        return
+    if out is not None:
+        _write(report.households.drop("history"), out)
+    table = Table("annex", "households", "mean change", "crossing", "oscillating")
+    for row in report.by_annex.iter_rows(named=True):
+        table.add_row(
+            row["annex_code"],
+            f"{row['households']:,}",
+            f"{row['mean_absolute_change']}",
+            f"{row['crossing']:,}",
+            f"{row['oscillating']:,}",
+        )
+    console.print(table)
 
 
 @quality_app.command("run")

@@ -9,17 +9,20 @@ Why do the counts differ between the registers of one annex? Each stage counts p
 5. ``enrolled`` / ``rejected``: persons of households whose AMO Tadamon application the operator
    accepted / refused.
 
-Every count is one GROUP BY on the database, filtered to the reader's territory in the query;
-roll-ups add annexes up by the prefix of their code (commune, province, region, nation).
+Two queries on the database, filtered to the reader's territory in the query itself: the register
+per annex, and one pass over the households (their living members counted once, then each stage a
+flag of the household, summed per annex). Roll-ups add annexes up by the prefix of their code
+(commune, province, region, nation), so every level comes from the same annex table.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 import polars as pl
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from sijill.access import audit
@@ -32,6 +35,7 @@ from sijill.linkage.links import EXCLUSION_MIN_PROBABILITY
 from sijill.linkage.models import ExternalRecord, PersonLink
 from sijill.population.models import Person
 from sijill.programmes.models import EligibilityDecision, EligibilityRun
+from sijill.quality.frames import select_frame
 from sijill.social_registry.models import Declaration, Household, HouseholdMember, IndexScore
 
 PROGRAMME = "amo-tadamon"
@@ -54,29 +58,70 @@ class Funnel:
         return self.rows.is_empty()
 
 
-def _counted(statement: Select[str, int], name: str, session: Session) -> pl.DataFrame:
-    rows = session.execute(statement).all()
-    return pl.DataFrame(rows, schema={"annex_code": pl.String, name: pl.Int64}, orient="row")
-
-
-def _members_by_annex(actor: Actor, code: str | None) -> Select[str, int]:
-    """Persons in current households, by the household's annex (inside scope and ``code``)."""
-    return (
-        select(Household.annex_code, func.count(HouseholdMember.person_id))
-        .join(HouseholdMember, and_(HouseholdMember.household_id == Household.id, HouseholdMember.valid_to.is_(None)))
-        # The living: a deceased member still listed is a declaration to update, not a beneficiary.
-        .join(Person, and_(Person.id == HouseholdMember.person_id, Person.status == "active"))
-        .where(Household.status == "active", in_scope(actor, Household.annex_code), within(code, Household.annex_code))
-        .group_by(Household.annex_code)
-    )
-
-
 def _latest_run(session: Session) -> int | None:
     return session.scalar(
         select(EligibilityRun.id)
         .where(EligibilityRun.programme == PROGRAMME)
         .order_by(EligibilityRun.id.desc())
         .limit(1)
+    )
+
+
+def _stage_sums(actor: Actor, code: str | None, run: int | None) -> Select[*tuple[Any, ...]]:
+    """One pass: living members counted per household, then each household's stages as flags,
+    summed per annex. The members are read once, not once per stage."""
+    living = (
+        select(Household.id.label("household_id"), Household.annex_code, func.count().label("persons"))
+        .join(HouseholdMember, and_(HouseholdMember.household_id == Household.id, HouseholdMember.valid_to.is_(None)))
+        # The living: a deceased member still listed is a declaration to update, not a beneficiary.
+        .join(Person, and_(Person.id == HouseholdMember.person_id, Person.status == "active"))
+        .where(Household.status == "active", in_scope(actor, Household.annex_code), within(code, Household.annex_code))
+        .group_by(Household.id, Household.annex_code)
+        .subquery()
+    )
+    latest = (
+        select(Declaration.household_id, func.max(Declaration.id).label("declaration_id"))
+        .group_by(Declaration.household_id)
+        .subquery()
+    )
+    scored = select(IndexScore.declaration_id).distinct().subquery()
+    decided = (
+        select(
+            Application.household_id,
+            func.max(case((Application.status == "accepted", 1), else_=0)).label("accepted"),
+            func.max(case((Application.status == "refused", 1), else_=0)).label("refused"),
+        )
+        .where(Application.workflow == PROGRAMME, Application.household_id.is_not(None))
+        .group_by(Application.household_id)
+        .subquery()
+    )
+    eligible = (
+        select(EligibilityDecision.household_id)
+        # Before any eligibility run no one is eligible.
+        .where(
+            EligibilityDecision.run_id == run if run is not None else false(), EligibilityDecision.status == "eligible"
+        )
+        .subquery()
+    )
+
+    def persons_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+        return func.coalesce(func.sum(case((condition, living.c.persons), else_=0)), 0)
+
+    return (
+        select(
+            living.c.annex_code,
+            func.sum(living.c.persons).label("rsu"),
+            persons_if(scored.c.declaration_id.is_not(None)).label("scored"),
+            persons_if(eligible.c.household_id.is_not(None)).label("eligible"),
+            persons_if(decided.c.accepted == 1).label("enrolled"),
+            persons_if(decided.c.refused == 1).label("rejected"),
+        )
+        .select_from(living)
+        .outerjoin(latest, latest.c.household_id == living.c.household_id)
+        .outerjoin(scored, scored.c.declaration_id == latest.c.declaration_id)
+        .outerjoin(eligible, eligible.c.household_id == living.c.household_id)
+        .outerjoin(decided, decided.c.household_id == living.c.household_id)
+        .group_by(living.c.annex_code)
     )
 
 
@@ -87,31 +132,17 @@ def annex_counts(session: Session, actor: Actor, code: str | None) -> tuple[pl.D
         .where(Person.status == "active", in_scope(actor, Person.annex_code), within(code, Person.annex_code))
         .group_by(Person.annex_code)
     )
-    members = _members_by_annex(actor, code)
-    latest = select(Declaration.household_id, func.max(Declaration.id).label("declaration_id")).group_by(
-        Declaration.household_id
-    )
-    latest_sub = latest.subquery()
-    scored = members.join(latest_sub, latest_sub.c.household_id == Household.id).where(
-        select(IndexScore.id).where(IndexScore.declaration_id == latest_sub.c.declaration_id).exists()
-    )
-    frames = [_counted(rnp, "rnp", session), _counted(members, "rsu", session), _counted(scored, "scored", session)]
     run = _latest_run(session)
-    if run is not None:
-        eligible = members.join(EligibilityDecision, EligibilityDecision.household_id == Household.id).where(
-            EligibilityDecision.run_id == run, EligibilityDecision.status == "eligible"
-        )
-        frames.append(_counted(eligible, "eligible", session))
-    for stage, status in (("enrolled", "accepted"), ("rejected", "refused")):
-        decided = select(Application.household_id).where(
-            Application.workflow == PROGRAMME, Application.status == status
-        )
-        frames.append(_counted(members.where(Household.id.in_(decided)), stage, session))
-    table = pl.DataFrame(schema={"annex_code": pl.String})
-    for frame in frames:
-        table = table.join(frame, on="annex_code", how="full", coalesce=True)
-    table = table.with_columns(pl.lit(0, pl.Int64).alias(s) for s in STAGES if s not in table.columns)
-    return table.with_columns(pl.col(s).fill_null(0) for s in STAGES).sort("annex_code"), run
+    register = select_frame(session, rnp, {"annex_code": pl.String(), "rnp": pl.Int64()})
+    stages = select_frame(
+        session,
+        _stage_sums(actor, code, run),
+        {"annex_code": pl.String(), **{stage: pl.Int64() for stage in STAGES if stage != "rnp"}},
+    )
+    table = register.join(stages, on="annex_code", how="full", coalesce=True)
+    return table.with_columns(pl.col(s).fill_null(0) for s in STAGES).select("annex_code", *STAGES).sort(
+        "annex_code"
+    ), run
 
 
 def _rolled_up(annexes: pl.DataFrame, level: str) -> pl.DataFrame:
@@ -143,10 +174,7 @@ def check_territory(actor: Actor, code: str | None) -> None:
         raise _outside(code)
 
 
-def funnel(*, session: Session, actor: Actor, level: str = "annex", code: str | None = None) -> Funnel:
-    """The funnel at ``level`` (annex, commune, province, region, nation) inside ``code``, ranked
-    by the gap between the RNP and the RSU, largest first."""
-    actor.require(Permission.REPORT_READ)
+def _checked_level(level: str) -> None:
     if level not in LEVELS:
         raise SijillError(
             code="invalid_value",
@@ -158,13 +186,32 @@ def funnel(*, session: Session, actor: Actor, level: str = "annex", code: str | 
                 f"المستويات: {', '.join(LEVELS)}", f"Niveaux : {', '.join(LEVELS)}", f"levels: {', '.join(LEVELS)}"
             ),
         )
+
+
+def funnels(
+    *, session: Session, actor: Actor, levels: tuple[str, ...] = tuple(LEVELS), code: str | None = None
+) -> dict[str, Funnel]:
+    """The funnel at each of ``levels`` inside ``code``, all from one count of the annexes; each
+    ranked by the gap between the RNP and the RSU, largest first."""
+    actor.require(Permission.REPORT_READ)
+    for level in levels:
+        _checked_level(level)
     check_territory(actor, code)
     annexes, run = annex_counts(session, actor, code)
-    rows = _rolled_up(annexes, level) if not annexes.is_empty() else pl.DataFrame(schema={"code": pl.String})
-    audit.record(
-        session, actor, "quality.funnel", "funnel", code, actor.scope_code, {"level": level, "rows": rows.height}
-    )
-    return Funnel(level, code, run, rows, datetime.now(UTC))
+    now = datetime.now(UTC)
+    reports = {}
+    for level in levels:
+        rows = _rolled_up(annexes, level) if not annexes.is_empty() else pl.DataFrame(schema={"code": pl.String})
+        reports[level] = Funnel(level, code, run, rows, now)
+    details = {"levels": list(levels), "annexes": annexes.height}
+    audit.record(session, actor, "quality.funnel", "funnel", code, actor.scope_code, details)
+    return reports
+
+
+def funnel(*, session: Session, actor: Actor, level: str = "annex", code: str | None = None) -> Funnel:
+    """The funnel at ``level`` (annex, commune, province, region, nation) inside ``code``, ranked
+    by the gap between the RNP and the RSU, largest first."""
+    return funnels(session=session, actor=actor, levels=(level,), code=code)[level]
 
 
 GAPS = {

@@ -28,11 +28,13 @@ from sijill.quality.alerts import (
     deregistration_alerts,
     one_person_alerts,
     splitting_alerts,
+    swing_alerts,
     violation_alerts,
 )
 from sijill.quality.deregistration import DEFAULT_MONTHS, deregistered_before_declaring
 from sijill.quality.models import QualityAlert, QualityChecked, QualityRun, QualityViolationCount
 from sijill.quality.one_person import one_person_households
+from sijill.quality.score_swings import household_score_swings
 from sijill.quality.splitting import DEFAULT_MONTHS as SPLIT_MONTHS
 from sijill.quality.splitting import household_splitting
 from sijill.quality.violations import Violations, evaluate
@@ -78,6 +80,7 @@ def run_quality(
     alerts += clock.time(
         "household_splitting", lambda: splitting_alerts(household_splitting(session, actor, months=SPLIT_MONTHS))
     )
+    alerts += clock.time("score_swings", lambda: swing_alerts(household_score_swings(session, actor)))
     violations = clock.time("data_rules", lambda: evaluate(session, actor, today=today))
     alerts += violation_alerts(violations.counts())
     alerts += clock.time("agent_anomalies", lambda: agent_alerts(agent_anomalies(violations)))
