@@ -22,8 +22,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from sijill.access import audit
 from sijill.access.actor import Actor
@@ -68,23 +68,27 @@ def _latest_run(session: Session) -> int | None:
 
 
 def _stage_sums(actor: Actor, code: str | None, run: int | None) -> Select[*tuple[Any, ...]]:
-    """One pass: living members counted per household, then each household's stages as flags,
-    summed per annex. The members are read once, not once per stage."""
-    living = (
-        select(Household.id.label("household_id"), Household.annex_code, func.count().label("persons"))
-        .join(HouseholdMember, and_(HouseholdMember.household_id == Household.id, HouseholdMember.valid_to.is_(None)))
-        # The living: a deceased member still listed is a declaration to update, not a beneficiary.
-        .join(Person, and_(Person.id == HouseholdMember.person_id, Person.status == "active"))
-        .where(Household.status == "active", in_scope(actor, Household.annex_code), within(code, Household.annex_code))
-        .group_by(Household.id, Household.annex_code)
+    """One pass over the current members: each joined to its household and to the household's
+    stage flags (each subquery holds a household at most once), counted per annex. Counting
+    per household first costs more than the joins (1.3M groups at 5M persons: 10 s against 4)."""
+    # The living: a deceased member still listed is a declaration to update, not a beneficiary.
+    # Set aside the few who are not active rather than join every member to the register.
+    gone = select(Person.id).where(Person.status != "active").subquery()
+    # Households whose latest declaration has no index are few (scoring failed, no model in
+    # force): found from the unscored declarations, not by aggregating every household's.
+    unscored = (
+        select(Declaration.id, Declaration.household_id)
+        .outerjoin(IndexScore, IndexScore.declaration_id == Declaration.id)
+        .where(IndexScore.id.is_(None))
         .subquery()
     )
-    latest = (
-        select(Declaration.household_id, func.max(Declaration.id).label("declaration_id"))
-        .group_by(Declaration.household_id)
+    later = aliased(Declaration)
+    unscored_latest = (
+        select(unscored.c.household_id)
+        .where(~exists().where(later.household_id == unscored.c.household_id, later.id > unscored.c.id))
+        .distinct()
         .subquery()
     )
-    scored = select(IndexScore.declaration_id).distinct().subquery()
     decided = (
         select(
             Application.household_id,
@@ -104,24 +108,32 @@ def _stage_sums(actor: Actor, code: str | None, run: int | None) -> Select[*tupl
         .subquery()
     )
 
-    def persons_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-        return func.coalesce(func.sum(case((condition, living.c.persons), else_=0)), 0)
+    def members_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
     return (
         select(
-            living.c.annex_code,
-            func.sum(living.c.persons).label("rsu"),
-            persons_if(scored.c.declaration_id.is_not(None)).label("scored"),
-            persons_if(eligible.c.household_id.is_not(None)).label("eligible"),
-            persons_if(decided.c.accepted == 1).label("enrolled"),
-            persons_if(decided.c.refused == 1).label("rejected"),
+            Household.annex_code,
+            func.count().label("rsu"),
+            members_if(unscored_latest.c.household_id.is_(None)).label("scored"),
+            members_if(eligible.c.household_id.is_not(None)).label("eligible"),
+            members_if(decided.c.accepted == 1).label("enrolled"),
+            members_if(decided.c.refused == 1).label("rejected"),
         )
-        .select_from(living)
-        .outerjoin(latest, latest.c.household_id == living.c.household_id)
-        .outerjoin(scored, scored.c.declaration_id == latest.c.declaration_id)
-        .outerjoin(eligible, eligible.c.household_id == living.c.household_id)
-        .outerjoin(decided, decided.c.household_id == living.c.household_id)
-        .group_by(living.c.annex_code)
+        .select_from(HouseholdMember)
+        .join(Household, Household.id == HouseholdMember.household_id)
+        .outerjoin(gone, gone.c.id == HouseholdMember.person_id)
+        .outerjoin(unscored_latest, unscored_latest.c.household_id == Household.id)
+        .outerjoin(eligible, eligible.c.household_id == Household.id)
+        .outerjoin(decided, decided.c.household_id == Household.id)
+        .where(
+            HouseholdMember.valid_to.is_(None),
+            gone.c.id.is_(None),
+            Household.status == "active",
+            in_scope(actor, Household.annex_code),
+            within(code, Household.annex_code),
+        )
+        .group_by(Household.annex_code)
     )
 
 
@@ -138,6 +150,7 @@ def annex_counts(session: Session, actor: Actor, code: str | None) -> tuple[pl.D
         session,
         _stage_sums(actor, code, run),
         {"annex_code": pl.String(), **{stage: pl.Int64() for stage in STAGES if stage != "rnp"}},
+        parallel=True,
     )
     table = register.join(stages, on="annex_code", how="full", coalesce=True)
     return table.with_columns(pl.col(s).fill_null(0) for s in STAGES).select("annex_code", *STAGES).sort(

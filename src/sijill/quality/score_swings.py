@@ -54,8 +54,12 @@ class SwingReport:
 def score_swings(history: pl.DataFrame, limits: tuple[Threshold, ...]) -> pl.DataFrame:
     """Per household of ``history`` (household_id, annex_code, number, declared_on, score):
     its swings; households with fewer than two scores are left out."""
-    ordered = history.sort("household_id", "number")
-    previous = pl.col("score").shift(1).over("household_id")
+    # The previous declaration's score, as a column: a window inside the aggregation below would
+    # be evaluated once per household (5.6 s for 256,000 households, against 0.2 s).
+    ordered = history.sort("household_id", "number").with_columns(
+        pl.col("score").shift(1).over("household_id").alias("previous")
+    )
+    previous = pl.col("previous")
     changes = ordered.with_columns((pl.col("score") - previous).abs().alias("change"))
     crossings = [
         (((pl.col("score") <= limit.at_most) != (previous <= limit.at_most)).fill_null(False))

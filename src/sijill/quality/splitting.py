@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 from scipy.stats import binom
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sijill.access import audit
@@ -45,6 +45,7 @@ DWELLING_MAX = 4
 # An annex is flagged when its count of split-offs has less than this chance of occurring at the
 # rate of the other annexes (one-sided; about z = 3.1, the one-person funnel plot's level).
 P_LIMIT = 0.001
+ID_CHUNK = 10_000
 SIGNALS = ("moved", "same_dwelling", "same_phone", "family_tie")
 _HOUSEHOLDS = {
     "household_id": pl.Int64(),
@@ -301,17 +302,19 @@ def household_splitting(
     check_territory(actor, code)
     frames = _read(session, actor, code)
     first_application = frames["applications"].sort("applied_on").unique("household_id", keep="first")
-    idcs = select_frame(
-        session,
-        select(Person.id, Person.idcs)
-        .join(HouseholdMember, and_(HouseholdMember.person_id == Person.id, HouseholdMember.valid_to.is_(None)))
-        .join(Household, Household.id == HouseholdMember.household_id)
-        .where(in_scope(actor, Household.annex_code), within(code, Household.annex_code)),
-        {"person_id": pl.Int64(), "idcs": pl.String()},
-    )
+    found = _split_offs(frames, months)
+    # The identifiers of the split-off members only (a few per annex), not of the territory.
+    movers = found["person_id"].to_list()
+    rows: list[tuple[int, str]] = []
+    # In chunks: a statement holds at most 32,766 parameters on SQLite, 65,535 on PostgreSQL.
+    for start in range(0, len(movers), ID_CHUNK):
+        chunk = movers[start : start + ID_CHUNK]
+        rows += [
+            (pid, number) for pid, number in session.execute(select(Person.id, Person.idcs).where(Person.id.in_(chunk)))
+        ]
+    idcs = pl.DataFrame(rows, schema={"person_id": pl.Int64(), "idcs": pl.String()}, orient="row")
     splits = (
-        _split_offs(frames, months)
-        .join(first_application.select("household_id", "applied_on"), on="household_id", how="left")
+        found.join(first_application.select("household_id", "applied_on"), on="household_id", how="left")
         .join(idcs, on="person_id", how="left")
         .with_columns((pl.col("declared_on") - pl.col("origin_declared_on")).dt.total_days().alias("days_after_origin"))
         .select(
