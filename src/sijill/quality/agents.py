@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy.stats import binom, norm
+from scipy.stats import norm
 
+from sijill.quality.stats import binomial_tail
 from sijill.quality.violations import Violations
 
 PEER_PARTS = 2  # the province: two parts of the annex code
@@ -77,13 +78,9 @@ def _with_z(frame: pl.DataFrame, count: str, total: str, rate: str, name: str, *
     typical = residual.pow(2).filter(usable).median()
     dispersion = ((typical.over(*window) if window else typical) / CHI2_MEDIAN).clip(lower_bound=1.0)
     frame = frame.with_columns(dispersion.alias("_dispersion"))
-    k = frame[count].cast(pl.Int64).to_numpy()
-    n = frame[total].cast(pl.Int64).to_numpy()
-    p = frame[rate].cast(pl.Float64).to_numpy(allow_copy=True)
-    tail = binom.sf(k - 1, n, np.clip(np.nan_to_num(p, nan=0.5), 0.0, 1.0))
+    tail = binomial_tail(frame[count], frame[total], frame[rate]).to_numpy()
     # Tails below 1e-300 read as z = 37: far enough.
-    quantile = norm.isf(np.clip(tail, 1e-300, 1.0))
-    z = pl.Series(np.where(np.isnan(p), np.nan, quantile)).fill_nan(None)
+    z = pl.Series(norm.isf(np.clip(tail, 1e-300, 1.0)), dtype=pl.Float64).fill_nan(None)
     return frame.with_columns(pl.when(usable).then((z / pl.col("_dispersion").sqrt()).round(2)).alias(name)).drop(
         "_dispersion"
     )

@@ -22,9 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import polars as pl
-from scipy.stats import binom
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -37,6 +35,7 @@ from sijill.population.models import Person
 from sijill.quality.frames import select_frame
 from sijill.quality.funnel import check_territory
 from sijill.quality.one_person import households_statement
+from sijill.quality.stats import binomial_tail
 from sijill.social_registry.models import Household, HouseholdMember
 
 DEFAULT_MONTHS = 18
@@ -253,15 +252,11 @@ def _annex_test(households: pl.DataFrame, splits: pl.DataFrame) -> pl.DataFrame:
         pl.col("splits").sum(),
         pl.when(pl.col("expected").is_not_null().any()).then(pl.col("expected").sum()),
     )
-    n = annexes["households"].cast(pl.Int64).to_numpy()
-    k = annexes["splits"].cast(pl.Int64).to_numpy()
-    expected = annexes["expected"].to_numpy(allow_copy=True)
-    rate = np.clip(np.nan_to_num(expected, nan=0.0) / np.maximum(n, 1), 0.0, 1.0)
-    # P(X >= k) for X ~ Binomial(n, rate); no peers to compare with: no test.
-    p_value = np.where(np.isnan(expected), np.nan, binom.sf(k - 1, n, rate))
+    rate = annexes.select(pl.col("expected") / pl.col("households").clip(lower_bound=1)).to_series()
+    p_value = binomial_tail(annexes["splits"], annexes["households"], rate)
     clusters = splits.group_by("annex_code").agg(pl.col("origin_household_id").n_unique().alias("clusters"))
     return (
-        annexes.with_columns(pl.Series("p_value", p_value).fill_nan(None), pl.col("expected").round(2))
+        annexes.with_columns(p_value.alias("p_value"), pl.col("expected").round(2))
         .join(clusters, on="annex_code", how="left")
         .with_columns(
             pl.col("clusters").fill_null(0),
