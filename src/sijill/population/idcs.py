@@ -107,6 +107,9 @@ def issue(session: Session, count: int, *, issued_by: str, scheme_name: str = "v
     return issued
 
 
+MIN_DRAW = 1024
+
+
 def issue_for_load(session: Session, count: int, *, issued_by: str, scheme_name: str = "verhoeff") -> list[str]:
     """``count`` new numbers for a first load, which holds the ledger alone until it commits.
 
@@ -119,7 +122,10 @@ def issue_for_load(session: Session, count: int, *, issued_by: str, scheme_name:
     kept = np.empty(0, dtype="U10")
     while kept.size < count:
         wanted = count - kept.size
-        candidates = np.setdiff1d(draw_numbers(int(wanted * 1.001) + 16, scheme), kept)  # sorted, unique
+        # At least MIN_DRAW: when few numbers are still missing, tiny draws that all collide would
+        # each cost a round trip (a test drawing from a small pool once kept a worker looping).
+        drawn = draw_numbers(max(int(wanted * 1.001) + 16, MIN_DRAW), scheme)
+        candidates = np.setdiff1d(drawn, kept)  # sorted, unique
         _stage(session, candidates)
         held = session.execute(
             text(
