@@ -21,7 +21,7 @@ from sijill.quality.run import latest_alerts, run_quality
 from sijill.quality.score_swings import household_score_swings
 from sijill.quality.splitting import DEFAULT_MONTHS as SPLIT_MONTHS
 from sijill.quality.splitting import household_splitting
-from sijill.quality.trend import GROUPS, latest_violations, violation_trend
+from sijill.quality.trend import GROUP_COLUMNS, GROUPS, latest_violations, violation_trend
 from sijill.quality.violations import evaluate
 
 quality_app = typer.Typer(help="Data quality / جودة المعطيات / qualité des données", no_args_is_help=True)
@@ -213,7 +213,7 @@ def violations_command(
         return
     if out is not None:
         _write(rows, out)
-    keys = {"rule": [], "annex": ["annex_code"], "agent": ["agent"]}[by]
+    keys = GROUP_COLUMNS[by]
     table = Table(*keys, "rule", "severity", "violations", "checked", "share")
     for row in rows.iter_rows(named=True):
         checked = "" if row["checked"] is None else f"{row['checked']:,}"

@@ -20,6 +20,13 @@ from sijill.quality.funnel import check_territory
 from sijill.quality.models import QualityChecked, QualityViolationCount
 from sijill.quality.run import covering_runs
 
+
+def _entity_of_rule() -> pl.Expr:
+    """The entity a rule checks: the data rules say; the intake rules re-checked in batch are the
+    register's (person)."""
+    return pl.col("rule").replace_strict({c: r.entity for c, r in RULES.items()}, default="person")
+
+
 TREND_SCHEMA = {
     "run_id": pl.Int64(),
     "day": pl.Date(),
@@ -63,8 +70,7 @@ def violation_trend(session: Session, actor: Actor, code: str | None = None, rul
         schema={"run_id": pl.Int64(), "entity": pl.String(), "checked": pl.Int64()},
         orient="row",
     )
-    # Intake rules re-checked in batch are person rules; the data rules say their entity.
-    entity = pl.col("rule").replace_strict({c: r.entity for c, r in RULES.items()}, default="person")
+    entity = _entity_of_rule()
     trend = (
         counted.with_columns(entity.alias("entity"))
         .join(checked, on=["run_id", "entity"], how="left")
@@ -79,7 +85,9 @@ def violation_trend(session: Session, actor: Actor, code: str | None = None, rul
     return trend
 
 
-GROUPS = ("rule", "annex", "agent")
+# What a violations report can be grouped by, and the columns each adds before the rule.
+GROUP_COLUMNS: dict[str, list[str]] = {"rule": [], "annex": ["annex_code"], "agent": ["agent"]}
+GROUPS = tuple(GROUP_COLUMNS)
 
 
 def latest_violations(session: Session, actor: Actor, by: str = "rule", code: str | None = None) -> pl.DataFrame:
@@ -124,9 +132,10 @@ def latest_violations(session: Session, actor: Actor, by: str = "rule", code: st
         schema={"entity": pl.String(), "annex_code": pl.String(), "agent": pl.String(), "checked": pl.Int64()},
         orient="row",
     )
-    keys = {"rule": [], "annex": ["annex_code"], "agent": ["agent"]}[by]
+    keys = GROUP_COLUMNS[by]
+    # The intake rules re-checked in batch are errors.
     severity = pl.col("rule").replace_strict({c: r.severity for c, r in RULES.items()}, default="error")
-    entity = pl.col("rule").replace_strict({c: r.entity for c, r in RULES.items()}, default="person")
+    entity = _entity_of_rule()
     grouped = (
         counts.with_columns(entity.alias("entity"), severity.alias("severity"))
         .group_by(*keys, "rule", "entity", "severity")
