@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_DIR ?= data/demo
 
-.PHONY: run test bench lint venv clean
+.PHONY: run test bench lint venv browser clean
+CHROMIUM ?= /usr/bin/chromium
 
 venv: $(STAMP)
 
@@ -22,8 +23,19 @@ run: venv
 	$(BIN)/sijill demo --out $(DEMO_DIR) --skip-if-loaded
 	$(BIN)/sijill serve
 
-# Whole suite on SQLite, and on PostgreSQL when it answers (required when SIJILL_TEST_REQUIRE_POSTGRES=1)
-test: venv
+# Debian's chromium for the browser tests (tests/e2e); Playwright cannot download browsers here.
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if ! command -v apt-get >/dev/null; then echo "no apt-get: install chromium yourself; browser tests will be skipped"; exit 0; fi; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium >/dev/null \
+	    || { $$SUDO apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium >/dev/null; }; \
+	}
+
+# Whole suite on SQLite, and on PostgreSQL when it answers (required when SIJILL_TEST_REQUIRE_POSTGRES=1);
+# browser tests too, when chromium is there (required when SIJILL_TEST_REQUIRE_BROWSER=1)
+test: venv browser
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 bench: venv

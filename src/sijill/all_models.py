@@ -9,6 +9,7 @@ from sijill.programmes import models as programme_models
 from sijill.quality import models as quality_models
 from sijill.social_registry import models as social_registry_models
 from sijill.territory import models as territory_models
+from sijill.web import models as web_models
 
 __all__ = [
     "Base",
@@ -20,4 +21,5 @@ __all__ = [
     "quality_models",
     "social_registry_models",
     "territory_models",
+    "web_models",
 ]

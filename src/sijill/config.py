@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     # Consecutive failed logins that lock an account, and for how long.
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Web pages: a session ends after this long without a request, and in any case after
+    # web_session_max_hours; the cookie is sent over HTTPS only when web_secure_cookies is set
+    # (on when the pages are served behind TLS, as they must be outside a laptop demo).
+    web_session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    web_session_max_hours: int = Field(default=12, ge=1, le=7 * 24)
+    web_secure_cookies: bool = False
     # Requests one server process works on at once (the rest wait in its queue). The handlers are
     # CPU-bound Python under one interpreter lock: a few threads keep the database busy during
     # each other's queries, while dozens only take turns, and a thread that holds the audit

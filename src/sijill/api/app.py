@@ -36,6 +36,8 @@ from sijill.api.errors import install_error_handlers
 from sijill.config import Settings, get_settings
 from sijill.db import make_engine, make_sessionmaker
 from sijill.web import pages
+from sijill.web.deps import LoginRequiredError
+from sijill.web.error_pages import to_login
 
 
 def _lifespan(threads: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
@@ -84,6 +86,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     api.include_router(complaints.messages_router)
     app.include_router(api)
     app.include_router(pages.router)
+    app.add_exception_handler(LoginRequiredError, to_login)
+    pages.mount_assets(app)
 
     # Swagger UI's JavaScript and CSS come from an installed wheel, so the docs work offline.
     swagger_assets = Path(str(resources.files("fastapi_offline").joinpath("static")))

@@ -7,23 +7,41 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 
-from sijill.errors import SijillError
+from sijill.errors import SijillError, Text
+from sijill.web.error_pages import error_page, is_page
 
 log = logging.getLogger("sijill.api")
+
+_BAD_ADDRESS = SijillError(
+    code="bad_address",
+    status=404,
+    message=Text("هذه الصفحة غير موجودة", "Cette page n'existe pas", "malformed page address"),
+    fix=Text("ارجعوا إلى الصفحة الرئيسية", "Revenez à l'accueil", "go back to the home page"),
+)
+_INTERNAL = SijillError(
+    code="internal_error",
+    status=500,
+    message=Text("خطأ داخلي؛ لم يتم حفظ أي شيء", "Erreur interne ; rien n'a été enregistré", "internal error"),
+)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SijillError)
-    async def _domain_error(_request: Request, exc: SijillError) -> JSONResponse:
+    async def _domain_error(request: Request, exc: SijillError) -> Response:
         log.info("refused: %s", exc.code)
+        if is_page(request):
+            return error_page(request, exc)
         return JSONResponse(status_code=exc.status, content={"error": exc.as_dict()})
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if is_page(request):
+            # A page's address was edited by hand (a malformed number in the path or the query).
+            return error_page(request, _BAD_ADDRESS)
         details: list[dict[str, Any]] = []
         fields: list[str] = []
         for err in exc.errors():
@@ -86,9 +104,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(status_code=422, content={"error": body})
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         # Logged with its type only: exception text may carry personal data from the query.
         log.error("unexpected error: %s", type(exc).__name__)
+        if is_page(request):
+            return error_page(request, _INTERNAL)
         return JSONResponse(
             status_code=500,
             content={

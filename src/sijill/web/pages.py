@@ -1,18 +1,23 @@
-"""Server-rendered pages. The foundation serves the home page; later issues add the rest."""
+"""The web pages: every group of pages' router, and the assets they load (ours, and plotly's
+bundle from its installed wheel: no CDN)."""
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
 
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+from sijill.web import auth_pages, home, persons
+
 router = APIRouter(include_in_schema=False)
+for module in (home, auth_pages, persons):
+    router.include_router(module.router)
 
 
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, lang: str = "ar") -> HTMLResponse:
-    language = "fr" if lang == "fr" else "ar"
-    return templates.TemplateResponse(request, "home.html", {"lang": language})
+def mount_assets(app: FastAPI) -> None:
+    # The longer prefix first: a mount matches every path under it.
+    plotly_bundle = Path(str(resources.files("plotly").joinpath("package_data")))
+    app.mount("/static/vendor/plotly", StaticFiles(directory=plotly_bundle), name="plotly")
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
