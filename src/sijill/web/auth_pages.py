@@ -1,12 +1,10 @@
 """Logging in and out, and the page language.
 
-The login form carries its own CSRF token (there is no session yet): a random value set in a
-cookie and repeated in the form, which another site can neither read nor set.
+The login form carries a visitor's CSRF token (there is no session yet), see web/deps.py.
 """
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -15,21 +13,28 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sijill.access.service import authenticate
 from sijill.api.deps import SessionDep, SettingsDep, client_source
 from sijill.config import Settings
-from sijill.web.deps import CSRF_FIELD, CheckedForm, PageUser, safe_next, tokens_match
+from sijill.web.deps import (
+    CSRF_FIELD,
+    CheckedForm,
+    PageUser,
+    keep_visitor_token,
+    new_visitor_token,
+    safe_next,
+    visitor_token_ok,
+)
 from sijill.web.forms import FormErrors
 from sijill.web.i18n import LANGUAGES, language_or_default, translate
 from sijill.web.sessions import COOKIE, close_session, open_session, set_language
 from sijill.web.templating import LANGUAGE_COOKIE, page_language, render
 
 router = APIRouter(include_in_schema=False)
-LOGIN_CSRF_COOKIE = "sijill_login_csrf"
 YEAR = 365 * 24 * 3600
 
 
 def _login_page(
     request: Request, settings: Settings, next_path: str, errors: FormErrors | None, username: str, status: int
 ) -> HTMLResponse:
-    token = secrets.token_urlsafe(24)
+    token = new_visitor_token()
     response = render(
         request,
         "login.html",
@@ -44,9 +49,7 @@ def _login_page(
         errors=errors,
         values={"username": username},
     )
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=settings.web_secure_cookies, path="/login"
-    )
+    keep_visitor_token(response, token, settings)
     return response
 
 
@@ -69,7 +72,7 @@ def login(
 ) -> Response:
     language = page_language(request, None)
     errors = FormErrors()
-    if not tokens_match(csrf, request.cookies.get(LOGIN_CSRF_COOKIE, "")):
+    if not visitor_token_ok(request, csrf):
         errors.add(None, translate(language, "login.error.expired_form"))
         return _login_page(request, settings, next_path, errors, username, 403)
     if not username.strip():
@@ -109,7 +112,6 @@ def login(
         max_age=settings.web_session_max_hours * 3600,
         path="/",
     )
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
 

@@ -4,18 +4,23 @@ CSRF token has been checked against the user's session."""
 from __future__ import annotations
 
 import hmac
+import secrets
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from starlette.datastructures import FormData
 
 from sijill.access.roles import Permission
 from sijill.api.deps import SessionDep, SettingsDep, client_source
+from sijill.config import Settings
 from sijill.errors import SijillError, Text
 from sijill.web.sessions import COOKIE, SignedIn, current
 
 CSRF_FIELD = "csrf_token"
+# Forms of visitors without a session (login, the citizens' pages) carry a random token that is
+# also set in this cookie: another site can neither read nor set it, so it cannot forge the form.
+VISITOR_CSRF_COOKIE = "sijill_visitor_csrf"
 
 
 class LoginRequiredError(Exception):
@@ -85,3 +90,17 @@ CheckedForm = Annotated[FormData, Depends(checked_form)]
 def require(user: SignedIn, permission: Permission) -> None:
     """A page of another role answers 403 (the services check again, in the query itself)."""
     user.actor.require(permission)
+
+
+def new_visitor_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def keep_visitor_token(response: Response, token: str, settings: Settings) -> None:
+    response.set_cookie(
+        VISITOR_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=settings.web_secure_cookies, path="/"
+    )
+
+
+def visitor_token_ok(request: Request, sent: object) -> bool:
+    return tokens_match(sent, request.cookies.get(VISITOR_CSRF_COOKIE, ""))

@@ -9,10 +9,21 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from sijill.web import auth_pages, home, persons
+from sijill.web import (
+    analysis,
+    applications,
+    auth_pages,
+    citizen,
+    home,
+    households,
+    operator,
+    persons,
+    review,
+    supervision,
+)
 
 router = APIRouter(include_in_schema=False)
-for module in (home, auth_pages, persons):
+for module in (home, auth_pages, persons, households, applications, review, supervision, operator, analysis, citizen):
     router.include_router(module.router)
 
 
