@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import yaml
@@ -21,11 +22,14 @@ class LabelFileError(Exception):
     """A labels file is malformed or defines a key twice: found at start, not on a page."""
 
 
+def _labels_folder() -> Traversable:
+    return resources.files("sijill.web").joinpath("labels")
+
+
 @cache
 def labels() -> dict[str, dict[str, str]]:
     merged: dict[str, dict[str, str]] = {}
-    folder = resources.files("sijill.web").joinpath("labels")
-    for entry in sorted(folder.iterdir(), key=lambda item: item.name):
+    for entry in sorted(_labels_folder().iterdir(), key=lambda item: item.name):
         if not entry.name.endswith(".yaml"):
             continue
         content = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
