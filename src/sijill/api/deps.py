@@ -39,7 +39,10 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# "function": committed before the answer leaves. By default FastAPI ends a yield dependency after
+# the response is sent, so a client could read (or follow a redirect to) what was not committed
+# yet, and be told 201 for a write whose commit then failed.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
