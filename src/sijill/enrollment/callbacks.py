@@ -19,14 +19,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sijill.access import audit
 from sijill.access.actor import Actor
 from sijill.access.roles import Role
 from sijill.config import OperatorEndpoint
-from sijill.enrollment.models import Application, ApplicationEvent, OperatorBatch, OperatorBatchFile, OperatorCallback
-from sijill.enrollment.notifications import NotificationChannel, notify_decision
+from sijill.enrollment.decisions import Decision, allowed, record_decision
+from sijill.enrollment.models import Application, OperatorBatch, OperatorBatchFile, OperatorCallback
+from sijill.enrollment.notifications import NotificationChannel
 from sijill.enrollment.operators import signature_valid
-from sijill.enrollment.states import can_move
 from sijill.errors import NotFoundError, SijillError, Text
 
 log = logging.getLogger(__name__)
@@ -138,32 +137,8 @@ def _decide(session: Session, operator: str, message: CallbackIn, channel: Notif
     if file is None:
         return "unknown_file"
     current = f"{file.receipt}/{file.current_version}"
-    if current != message.file_id or not can_move(file.status, message.outcome):
+    if current != message.file_id or not allowed(file, message.outcome):
         return "invalid_transition"
-    now = datetime.now(UTC)
-    session.execute(
-        insert(ApplicationEvent),
-        [
-            {
-                "application_id": file.id,
-                "from_status": file.status,
-                "to_status": message.outcome,
-                "at": now,
-                "by": actor.username,
-                "detail": message.reference or message.reason or "",
-            }
-        ],
-    )
-    file.status = message.outcome
-    file.decided_at = now
-    file.open_content_hash = None
-    if message.outcome == "accepted":
-        file.operator_reference = message.reference
-    else:
-        file.operator_reason = message.reason
-    notify_decision(session, file, channel)
-    audit.record(
-        session, actor, "application.decide", "application", file.receipt, file.annex_code, {"outcome": message.outcome}
-    )
-    session.flush()
+    decision = Decision(outcome=message.outcome, reference=message.reference, reason=message.reason)
+    record_decision(session, actor, file, decision, channel)
     return "applied"
