@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy.orm import Session, sessionmaker
 
 from sijill.api.app import create_app
@@ -106,7 +106,9 @@ def site(sqlite_template: Path, tmp_path: Path) -> Iterator[LiveSite]:
 @pytest.fixture
 def page(browser: Browser, site: LiveSite) -> Iterator[Page]:
     context = browser.new_context(base_url=site.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+    # Generous: the suite runs two workers on two cores, and some pages count a whole registry.
+    context.set_default_timeout(30_000)
+    expect.set_options(timeout=20_000)
     opened = context.new_page()
     yield opened
     context.close()
@@ -134,7 +136,9 @@ def log_in(page: Page, username: str, language: str, password: str = PASSWORD) -
     page.fill("#f-password", password)
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/(\?.*)?$"))
-    current = page.get_attribute("html", "lang")
-    if current != language:
-        page.click(f"form[action='/language'] button[value='{language}']")
-        page.wait_for_function(f"document.documentElement.lang === '{language}'")
+    page.wait_for_load_state("load")
+    if page.get_attribute("html", "lang") != language:
+        with page.expect_navigation():
+            page.click(f"form[action='/language'] button[value='{language}']")
+        # Not wait_for_function: it evaluates a string, which the pages' policy (no eval) refuses.
+        expect(page.locator("html")).to_have_attribute("lang", language)

@@ -13,8 +13,9 @@ from sijill.web.i18n import LabelFileError, labels, translate
 
 WEB = Path(__file__).resolve().parents[2] / "src" / "sijill" / "web"
 # t('key') in templates; translate(language, "key") in the page modules.
-_TEMPLATE_KEY = re.compile(r"""\bt\(\s*['"]([a-z0-9_.]+)['"]""")
-_PYTHON_KEY = re.compile(r"""translate\(\s*[a-z_.]+\s*,\s*['"]([a-z0-9_.]+)['"]""")
+# A key built from parts (t('status.' ~ value)) is not followed by `,` or `)` and is left out.
+_TEMPLATE_KEY = re.compile(r"""\bt\(\s*['"]([a-z0-9_.]+)['"]\s*[,)]""")
+_PYTHON_KEY = re.compile(r"""translate\(\s*[a-z_.]+\s*,\s*['"]([a-z0-9_.]+)['"]\s*[,)]""")
 
 
 def _used_keys() -> dict[str, str]:

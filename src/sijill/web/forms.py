@@ -80,7 +80,9 @@ def from_domain(exc: SijillError, language: str, prefix: str = "") -> FormErrors
     """A service's refusal: each listed problem under its field, or the message above the form."""
     errors = FormErrors()
     for problem in exc.details:
-        message = problem.get("message")
+        # Two shapes: {"field", "message": {ar, fr, en}, "fix": {...}} and, from the social
+        # registry's declarations, {"field", "ar", "fr", "en"}.
+        message = problem.get("message", problem if "fr" in problem else None)
         if isinstance(message, dict):
             fix = problem.get("fix")
             text = pick(language, message)

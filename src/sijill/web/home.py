@@ -4,7 +4,7 @@ services."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from sijill.api.deps import SessionDep, SettingsDep, client_source
 from sijill.web.sessions import COOKIE, current
@@ -21,3 +21,9 @@ def home(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLRe
     if request.query_params.get("lang") in ("ar", "fr") and user is None:
         response.set_cookie("sijill_lang", request.query_params["lang"], samesite="lax", path="/")
     return response
+
+
+@router.get("/favicon.ico")
+def favicon() -> RedirectResponse:
+    # Browsers ask for it on pages that name no icon (the API's JSON, its docs).
+    return RedirectResponse("/static/favicon.svg", status_code=301)

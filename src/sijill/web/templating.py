@@ -39,6 +39,12 @@ PAGE_HEADERS = {
 }
 
 
+def ltr(value: object) -> str:
+    """A number, code or date set inside a sentence, kept left to right in an Arabic one (Unicode
+    isolates: the receipt AT26-12345678-9 would otherwise be shown as 9-AT26-12345678)."""
+    return f"\u2066{value}\u2069"
+
+
 def page_language(request: Request, user: SignedIn | None) -> str:
     if user is not None:
         return language_or_default(user.language)
@@ -61,6 +67,7 @@ def render(
         "dir": "rtl" if language == "ar" else "ltr",
         "t": partial(translate, language),
         "pick": partial(pick, language),
+        "ltr": ltr,
         "user": user,
         "role_label": pick(language, ROLE_LABELS[user.actor.role]) if user else "",
         "csrf_token": user.csrf_token if user else "",
