@@ -33,6 +33,7 @@ PATH_VALUES = {
     "pair_id": "1",
     "gap": "rnp_not_rsu",
     "rule": "phone_missing",
+    "alert_id": "1",
 }
 QUERY_VALUES = {"annex_code": ANNEX_B, "within": "03.02.001", "username": "agent_b", "annex": ANNEX_B}
 

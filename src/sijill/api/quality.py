@@ -17,7 +17,7 @@ from sijill.quality.catalogue import catalogue
 from sijill.quality.deregistration import deregistered_before_declaring
 from sijill.quality.funnel import funnel, gap_people
 from sijill.quality.one_person import Z_LIMIT, one_person_households
-from sijill.quality.run import latest_alerts
+from sijill.quality.run import latest_alerts, read_alert
 from sijill.quality.score_swings import household_score_swings
 from sijill.quality.splitting import DEFAULT_MONTHS as SPLIT_MONTHS
 from sijill.quality.splitting import household_splitting
@@ -277,3 +277,9 @@ def alerts(
 ) -> list[AlertOut]:
     """The latest quality run's alerts in the reader's territory, strongest first."""
     return [AlertOut(**asdict(a)) for a in latest_alerts(session=session, actor=actor, detector=detector, limit=limit)]
+
+
+@router.get("/alerts/{alert_id}")
+def alert(actor: CurrentActor, session: SessionDep, alert_id: Annotated[int, Path(ge=1, le=2_000_000_000)]) -> AlertOut:
+    """One alert with its evidence (any run's), if it lies in the reader's territory."""
+    return AlertOut(**asdict(read_alert(session=session, actor=actor, alert_id=alert_id)))

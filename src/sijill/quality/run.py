@@ -22,6 +22,7 @@ from sijill.access.actor import Actor
 from sijill.access.roles import Permission
 from sijill.access.scope import in_scope
 from sijill.bulk import bulk_insert, table_of
+from sijill.errors import NotFoundError
 from sijill.quality.agents import agent_anomalies
 from sijill.quality.alerts import (
     agent_alerts,
@@ -139,9 +140,23 @@ def latest_alerts(*, session: Session, actor: Actor, detector: str | None = None
     if detector is not None:
         statement = statement.where(QualityAlert.detector == detector)
     rows = session.execute(statement.order_by(QualityAlert.score.desc(), QualityAlert.id).limit(limit)).scalars()
-    views = [
-        AlertView(a.id, a.run_id, a.detector, a.territory_code, a.score, a.explanation, a.evidence, a.created_at)
-        for a in rows
-    ]
+    views = [_view(a) for a in rows]
     audit.record(session, actor, "quality.alerts_read", "quality_alert", None, actor.scope_code, {"alerts": len(views)})
     return views
+
+
+def _view(a: QualityAlert) -> AlertView:
+    return AlertView(a.id, a.run_id, a.detector, a.territory_code, a.score, a.explanation, a.evidence, a.created_at)
+
+
+def read_alert(*, session: Session, actor: Actor, alert_id: int) -> AlertView:
+    """One alert with its evidence, if it lies in the reader's territory (of any run: a link to an
+    alert keeps working after the next run)."""
+    actor.require(Permission.REPORT_READ)
+    found = session.execute(
+        select(QualityAlert).where(QualityAlert.id == alert_id, in_scope(actor, QualityAlert.territory_code))
+    ).scalar_one_or_none()
+    if found is None:
+        raise NotFoundError("quality_alert", str(alert_id))
+    audit.record(session, actor, "quality.alert_read", "quality_alert", str(alert_id), found.territory_code)
+    return _view(found)

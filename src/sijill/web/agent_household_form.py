@@ -116,17 +116,6 @@ def input_names(questionnaire: Questionnaire, milieu: str, rows: int) -> list[st
     return names
 
 
-def typed_values(form: Mapping[str, Any], names: Iterable[str]) -> dict[str, str]:
-    """What was typed, to show again; a ticked box is kept as "true"."""
-    values: dict[str, str] = {}
-    for name in names:
-        raw = form.get(name)
-        text = raw.strip() if isinstance(raw, str) else ""
-        if text:
-            values[name] = text
-    return values
-
-
 def _typed(question: Question, text: str, name: str, language: str, errors: FormErrors) -> Any:
     if question.kind == "boolean":
         return text == "true"

@@ -34,9 +34,9 @@ from sijill.web.agent_application_form import (
     values_of_form,
     values_of_household,
 )
-from sijill.web.agent_household_form import choice_label, typed_values
+from sijill.web.agent_household_form import choice_label
 from sijill.web.deps import CheckedForm, PageUser, require
-from sijill.web.forms import FormErrors, from_domain
+from sijill.web.forms import FormErrors, form_values, from_domain
 from sijill.web.i18n import pick, translate
 from sijill.web.sessions import SignedIn
 from sijill.web.templating import render
@@ -99,7 +99,7 @@ def new_application(
 def take_application(request: Request, session: SessionDep, user: PageUser, form: CheckedForm) -> Response:
     require(user, Permission.APPLICATION_SUBMIT)
     rows = row_count(form, form.get("action") == "more")
-    values = typed_values(form, [*input_names(rows), "idempotency_key"])
+    values = form_values(form, [*input_names(rows), "idempotency_key"])
     if form.get("action") == "more":
         return _form_page(request, user, rows=rows, values=values)
     parsed = parse_application(rows, values, user.language)
@@ -210,7 +210,7 @@ def withdraw_application(
     request: Request, session: SessionDep, user: PageUser, form: CheckedForm, receipt: ReceiptPath
 ) -> Response:
     require(user, Permission.APPLICATION_VALIDATE)
-    values = typed_values(form, ["reason"])
+    values = form_values(form, ["reason"])
     reason = values.get("reason", "")
     if not reason or len(reason) > 400:
         errors = FormErrors()
@@ -241,7 +241,7 @@ def correct_application(
 ) -> Response:
     require(user, Permission.APPLICATION_SUBMIT)
     rows = row_count(form, form.get("action") == "more")
-    values = typed_values(form, input_names(rows))
+    values = form_values(form, input_names(rows))
     # Out of scope is the same answer as no file at all, before anything typed is looked at.
     service.scoped_application(session, user.actor, receipt)
     if form.get("action") == "more":

@@ -32,12 +32,11 @@ from sijill.web.agent_household_form import (
     parse_household,
     placed,
     row_count,
-    typed_values,
     values_of_declaration,
 )
 from sijill.web.agent_preview import ExplainedIndex, explained_out, preview_index
 from sijill.web.deps import CheckedForm, PageUser, require
-from sijill.web.forms import FormErrors, from_domain, from_validation
+from sijill.web.forms import FormErrors, form_values, from_domain, from_validation
 from sijill.web.i18n import pick, translate
 from sijill.web.sessions import SignedIn
 from sijill.web.templating import render
@@ -104,7 +103,7 @@ def _form_page(
 def _read_form(form: FormData, questionnaire: Questionnaire, milieu: str) -> tuple[int, dict[str, str]]:
     rows = row_count(form, form.get("action") == "more")
     names = [*input_names(questionnaire, milieu, rows), "version"]
-    return rows, typed_values(form, names)
+    return rows, form_values(form, names)
 
 
 @router.get("/households/new", response_class=HTMLResponse)

@@ -13,10 +13,9 @@ from fastapi.responses import Response
 
 from sijill.access.roles import Permission
 from sijill.api.deps import SessionDep
-from sijill.errors import NotFoundError
 from sijill.quality.alerts import AGENT_REASONS
 from sijill.quality.data_rules import RULES
-from sijill.quality.run import AlertView, latest_alerts
+from sijill.quality.run import AlertView, latest_alerts, read_alert
 from sijill.web.deps import PageUser, require
 from sijill.web.exports import download, table
 from sijill.web.forms import FormErrors
@@ -35,7 +34,6 @@ DETECTORS = (
     "agent_anomalies",
 )
 # A run's alerts in one territory: every one, for the detail page to find its own among them.
-ALL_ALERTS = 1_000_000
 SHOWN = 500
 AlertId = Annotated[int, Path(ge=1, le=2_000_000_000)]
 Detector = Annotated[str | None, Query(max_length=40)]
@@ -146,11 +144,7 @@ def alerts_page(
 @router.get("/supervision/alerts/{alert_id}")
 def alert_page(request: Request, session: SessionDep, user: PageUser, alert_id: AlertId) -> Response:
     require(user, Permission.REPORT_READ)
-    # Among the latest run's alerts of the reader's territory only: any other is not found.
-    found = [a for a in latest_alerts(session=session, actor=user.actor, limit=ALL_ALERTS) if a.id == alert_id]
-    if not found:
-        raise NotFoundError("quality_alert", str(alert_id))
-    alert = found[0]
+    alert = read_alert(session=session, actor=user.actor, alert_id=alert_id)
     annex = alert.territory_code
     names = unit_names(session, user.language, [annex])
     evidence = alert.evidence
