@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Shoot, log_in
+from tests.factories import PASSWORD
 
 LANGUAGES = ["ar", "fr"]
 
@@ -54,3 +55,21 @@ def test_an_agent_cannot_open_another_annex_registration(page: Page, shot: Shoot
     assert answer is not None and answer.status == 404
     expect(page.locator("body")).not_to_contain_text("Karim")
     shot("refused")
+
+
+def test_the_login_and_a_form_work_from_the_keyboard_alone(page: Page, shot: Shoot) -> None:
+    page.goto("/login")
+    # The username field has the focus on arrival; Tab moves to the password, Enter sends.
+    page.keyboard.type("agent_a")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/$"))
+    page.goto("/persons/new")
+    # The first Tab reaches the link that skips the header and the menu.
+    page.keyboard.press("Tab")
+    expect(page.locator("a.skip")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.locator("#f-given_name_ar")).to_be_focused()
+    shot("keyboard")
