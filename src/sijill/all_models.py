@@ -2,6 +2,7 @@
 
 from sijill.access import models as access_models
 from sijill.db import Base
+from sijill.dci import models as dci_models
 from sijill.enrollment import models as enrollment_models
 from sijill.linkage import models as linkage_models
 from sijill.population import models as population_models
@@ -14,6 +15,7 @@ from sijill.web import models as web_models
 __all__ = [
     "Base",
     "access_models",
+    "dci_models",
     "enrollment_models",
     "linkage_models",
     "population_models",

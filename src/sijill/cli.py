@@ -15,6 +15,7 @@ from sijill.cli_support import console, engine_from_settings, err_console
 from sijill.cnss_sim.cli import cnss_sim_command
 from sijill.config import SettingsError, get_settings
 from sijill.db import DatabaseNotMigratedError
+from sijill.dci.cli import dci_app
 from sijill.enrollment.cli import applications_app
 from sijill.errors import SijillError
 from sijill.linkage.cli import registries_app
@@ -52,6 +53,7 @@ app.command("link")(link_command)
 app.add_typer(linkage_app, name="linkage")
 app.add_typer(duplicates_app, name="duplicates")
 app.add_typer(quality_app, name="quality")
+app.add_typer(dci_app, name="dci")
 
 
 @db_app.command("upgrade")

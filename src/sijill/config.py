@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     web_session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     web_session_max_hours: int = Field(default=12, ge=1, le=7 * 24)
     web_secure_cookies: bool = False
+    # Lifetime of the DCI partners' bearer tokens (OAuth2 client credentials).
+    dci_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
     # Requests one server process works on at once (the rest wait in its queue). The handlers are
     # CPU-bound Python under one interpreter lock: a few threads keep the database busy during
     # each other's queries, while dozens only take turns, and a thread that holds the audit

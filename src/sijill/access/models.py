@@ -19,7 +19,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sijill.access.roles import Role
 from sijill.db import Base
 
-ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
+# The roles an app_user row may hold, as the migrations wrote the check: partners are never users.
+ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role if r is not Role.PARTNER)
 
 
 class User(Base):

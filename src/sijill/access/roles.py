@@ -19,6 +19,9 @@ class Role(StrEnum):
     ADMIN = "admin"
     # Not an account: whoever sends a form online or asks a file's status. No user can hold it.
     CITIZEN = "citizen"
+    # Not an account either: another system calling the DCI API (dci/), with its own registration
+    # of territories and fields.
+    PARTNER = "partner"
 
 
 class Permission(StrEnum):
@@ -122,6 +125,8 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.ADMIN: _ALL - {Permission.OPERATOR_DECIDE},
     Role.CITIZEN: frozenset({Permission.APPLICATION_SUBMIT}),
+    # What a partner sees is set by its registration (dci.models.DciPartner), not by permissions.
+    Role.PARTNER: frozenset(),
 }
 
 # The territorial level a role's scope must sit at; None means the role is national and
@@ -137,10 +142,11 @@ SCOPE_LEVELS: dict[Role, tuple[str, ...] | None] = {
     Role.AUDITOR: ("national",),
     Role.ADMIN: ("national",),
     Role.CITIZEN: (),
+    Role.PARTNER: (),
 }
 
 # Roles a user account can hold (a citizen is nobody's account).
-ACCOUNT_ROLES = frozenset(Role) - {Role.CITIZEN}
+ACCOUNT_ROLES = frozenset(Role) - {Role.CITIZEN, Role.PARTNER}
 
 ROLE_LABELS: dict[Role, Text] = {
     Role.ANNEX_AGENT: Text("عون الملحقة الإدارية", "Agent d'annexe", "annex agent"),
@@ -153,4 +159,5 @@ ROLE_LABELS: dict[Role, Text] = {
     Role.AUDITOR: Text("مدقق", "Auditeur", "auditor"),
     Role.ADMIN: Text("مسؤول النظام", "Administrateur", "administrator"),
     Role.CITIZEN: Text("مواطن", "Citoyen", "citizen"),
+    Role.PARTNER: Text("نظام شريك", "Système partenaire", "partner system"),
 }

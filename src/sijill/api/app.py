@@ -35,6 +35,7 @@ from sijill.api import (
 from sijill.api.errors import install_error_handlers
 from sijill.config import Settings, get_settings
 from sijill.db import make_engine, make_sessionmaker
+from sijill.dci import api as dci_api
 from sijill.web import pages
 from sijill.web.deps import LoginRequiredError
 from sijill.web.error_pages import to_login
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     api.include_router(complaints.public_router)
     api.include_router(complaints.messages_router)
     app.include_router(api)
+    app.include_router(dci_api.router)
     app.include_router(pages.router)
     app.add_exception_handler(LoginRequiredError, to_login)
     pages.mount_assets(app)

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 
+from sijill.dci import answers
 from sijill.errors import SijillError, Text
 from sijill.web.error_pages import error_page, is_page
 
@@ -29,16 +30,30 @@ _INTERNAL = SijillError(
 )
 
 
+def _is_dci(request: Request) -> bool:
+    return request.url.path.startswith("/dci/")
+
+
+def _dci_reply(request: Request) -> str:
+    # The action a DCI answer on this path carries.
+    return "txn-on-status" if request.url.path.endswith("/txn/status") else "on-search"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SijillError)
     async def _domain_error(request: Request, exc: SijillError) -> Response:
         log.info("refused: %s", exc.code)
+        if _is_dci(request):
+            return answers.refusal(exc.status, _dci_reply(request), answers.BAD_REQUEST, exc.message.en)
         if is_page(request):
             return error_page(request, exc)
         return JSONResponse(status_code=exc.status, content={"error": exc.as_dict()})
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if _is_dci(request):
+            named = ", ".join(".".join(str(p) for p in e.get("loc", ())) for e in exc.errors())
+            return answers.refusal(400, _dci_reply(request), answers.BAD_REQUEST, f"invalid fields: {named}")
         if is_page(request):
             # A page's address was edited by hand (a malformed number in the path or the query).
             return error_page(request, _BAD_ADDRESS)
@@ -107,6 +122,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         # Logged with its type only: exception text may carry personal data from the query.
         log.error("unexpected error: %s", type(exc).__name__)
+        if _is_dci(request):
+            return answers.refusal(500, _dci_reply(request), answers.UNAVAILABLE, "internal error; nothing was saved")
         if is_page(request):
             return error_page(request, _INTERNAL)
         return JSONResponse(
