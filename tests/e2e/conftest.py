@@ -58,8 +58,19 @@ def browser() -> Iterator[Browser]:
         pytest.skip(f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        _warm_up(launched)
         yield launched
         launched.close()
+
+
+def _warm_up(browser: Browser) -> None:
+    """Render Arabic and Latin text once, with all the time it needs: on a fresh machine the first
+    page builds the font caches, which took over 30 s and timed the first test out (seen here)."""
+    page = browser.new_page()
+    page.set_default_timeout(180_000)
+    page.set_content('<p lang="ar" dir="rtl">سجل — منصة الاستهداف</p><p lang="fr">Sijill — ciblage</p>')
+    page.screenshot()
+    page.close()
 
 
 @dataclass
