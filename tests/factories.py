@@ -78,34 +78,60 @@ def seed_territory(session: Session, actor: Actor) -> None:
     import_territory(session=session, actor=actor, records=UNITS, source_name="test")
 
 
-def seed_persons(session: Session) -> None:
+def add_person(
+    session: Session,
+    *,
+    idcs: str,
+    annex: str,
+    given_lat: str,
+    family_lat: str,
+    cin: str,
+    given_ar: str | None = None,
+    family_ar: str | None = None,
+    phone: str | None = None,
+) -> Person:
+    """A woman born 17 May 1980, written straight into the register (no duplicate check)."""
     now = datetime.now(UTC)
-    for annex, (idcs, given_lat, family_lat, given_ar, family_ar, cin) in PERSONS.items():
-        session.add(IssuedIdcs(number=idcs, issued_at=now, issued_by="test"))
-        session.flush()
-        session.add(
-            Person(
-                idcs=idcs,
-                given_name_lat=given_lat,
-                family_name_lat=family_lat,
-                given_name_ar=given_ar,
-                family_name_ar=family_ar,
-                sex="F",
-                birth_year=1980,
-                birth_date=date(1980, 5, 17),
-                birth_date_precision="day",
-                nationality="MAR",
-                cin=cin,
-                phone="+212612345678",
-                annex_code=annex,
-                status="active",
-                created_by="test",
-                created_at=now,
-                updated_by="test",
-                updated_at=now,
-            )
-        )
+    session.add(IssuedIdcs(number=idcs, issued_at=now, issued_by="test"))
     session.flush()
+    person = Person(
+        idcs=idcs,
+        given_name_lat=given_lat,
+        family_name_lat=family_lat,
+        given_name_ar=given_ar,
+        family_name_ar=family_ar,
+        sex="F",
+        birth_year=1980,
+        birth_date=date(1980, 5, 17),
+        birth_date_precision="day",
+        nationality="MAR",
+        cin=cin,
+        phone=phone,
+        annex_code=annex,
+        status="active",
+        created_by="test",
+        created_at=now,
+        updated_by="test",
+        updated_at=now,
+    )
+    session.add(person)
+    session.flush()
+    return person
+
+
+def seed_persons(session: Session) -> None:
+    for annex, (idcs, given_lat, family_lat, given_ar, family_ar, cin) in PERSONS.items():
+        add_person(
+            session,
+            idcs=idcs,
+            annex=annex,
+            given_lat=given_lat,
+            family_lat=family_lat,
+            given_ar=given_ar,
+            family_ar=family_ar,
+            cin=cin,
+            phone="+212612345678",
+        )
 
 
 def create_user(session: Session, actor: Actor, username: str, role: Role, scope: str | None) -> None:

@@ -3,7 +3,7 @@ and duplicate pairs as a deduplication run leaves them."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -14,10 +14,10 @@ from sijill.access.roles import Role
 from sijill.db import transaction
 from sijill.linkage.models import DedupRun, DuplicatePair
 from sijill.population import registration
-from sijill.population.models import IssuedIdcs, Person
+from sijill.population.models import Person
 from sijill.population.schemas import PersonIn
 from tests.conftest import SYSTEM, actor
-from tests.factories import ANNEX_A, ANNEX_B, ANNEX_OTHER_PROVINCE
+from tests.factories import ANNEX_A, ANNEX_B, ANNEX_OTHER_PROVINCE, add_person
 
 AGENT_A = actor(Role.ANNEX_AGENT, ANNEX_A, "agent_a")
 AMINA = "1000000011"
@@ -65,29 +65,7 @@ def held_registration(
 
 
 def _person(session: Session, idcs: str, annex: str, given: str, family: str, cin: str) -> Person:
-    now = datetime.now(UTC)
-    session.add(IssuedIdcs(number=idcs, issued_at=now, issued_by="test"))
-    session.flush()
-    person = Person(
-        idcs=idcs,
-        given_name_lat=given,
-        family_name_lat=family,
-        sex="F",
-        birth_year=1980,
-        birth_date=date(1980, 5, 17),
-        birth_date_precision="day",
-        nationality="MAR",
-        cin=cin,
-        annex_code=annex,
-        status="active",
-        created_by="test",
-        created_at=now,
-        updated_by="test",
-        updated_at=now,
-    )
-    session.add(person)
-    session.flush()
-    return person
+    return add_person(session, idcs=idcs, annex=annex, given_lat=given, family_lat=family, cin=cin)
 
 
 def duplicate_pairs(factory: sessionmaker[Session]) -> dict[str, int]:
