@@ -22,6 +22,7 @@ def partner(
     territories: list[str] | None = None,
     fields: list[str] | None = None,
     scopes: list[str] | None = None,
+    callback_prefixes: list[str] | None = None,
 ) -> str:
     """Register a partner; returns its client secret."""
     with transaction(session_factory) as session:
@@ -33,6 +34,7 @@ def partner(
             territories=territories,
             fields=fields or [],
             scopes=scopes,
+            callback_prefixes=callback_prefixes,
         )
         return registered.client_secret
 

@@ -49,6 +49,16 @@ def _leaves(error: Any) -> list[str]:
     return [f"{'/'.join(map(str, error.absolute_path))}: {error.message}"]
 
 
+def _problems(errors: Any) -> list[str]:
+    problems: list[str] = []
+    for error in errors:
+        for schema_error in getattr(error.__cause__, "schema_errors", []) or []:
+            problems += _leaves(schema_error)
+        if not getattr(error.__cause__, "schema_errors", None):
+            problems.append(repr(error))
+    return problems
+
+
 def check_answer(path: str, sent: dict[str, Any] | None, answer: Response, spec: str = SOCIAL) -> None:
     """Fail with the schema's own words when `answer` does not conform to the standard."""
     request = MockRequest(
@@ -61,10 +71,19 @@ def check_answer(path: str, sent: dict[str, Any] | None, answer: Response, spec:
     )
     response = MockResponse(answer.content, status_code=answer.status_code, content_type="application/json")
     result = _api(spec).unmarshal_response(request, response)
-    problems: list[str] = []
-    for error in result.errors:
-        for schema_error in getattr(error.__cause__, "schema_errors", []) or []:
-            problems += _leaves(schema_error)
-        if not getattr(error.__cause__, "schema_errors", None):
-            problems.append(repr(error))
-    assert problems == [], problems
+    assert _problems(result.errors) == [], _problems(result.errors)
+
+
+def check_callback(path: str, body: dict[str, Any], spec: str = SOCIAL) -> None:
+    """Fail with the schema's own words when a message Sijill sends a partner (on-search,
+    notify, ...) is not what the standard's partner endpoint at `path` accepts."""
+    request = MockRequest(
+        "http://testserver",
+        "post",
+        path,
+        headers={"Authorization": "Bearer x"},
+        data=json.dumps(body).encode(),
+        content_type="application/json",
+    )
+    result = _api(spec).unmarshal_request(request)
+    assert _problems(result.errors) == [], _problems(result.errors)

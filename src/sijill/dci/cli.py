@@ -28,6 +28,10 @@ def partner_add(
         str | None, typer.Option(help=f"a set of fields: {', '.join(mapping.FIELD_PRESETS)} (added to --field)")
     ] = None,
     scope: Annotated[list[str] | None, typer.Option(help=f"a call it may make (repeat): {', '.join(SCOPES)}")] = None,
+    callback: Annotated[
+        list[str] | None,
+        typer.Option(help="a URL prefix its async answers and notifications may be sent to (repeat; https)"),
+    ] = None,
 ) -> None:
     """Register a partner and print its client secret (shown once: give it to the partner now)."""
     fields = list(field or [])
@@ -45,6 +49,7 @@ def partner_add(
             fields=fields,
             scopes=scope or None,
             known_fields=frozenset(mapping.FIELDS),
+            callback_prefixes=callback,
         )
     console.print(f"registered {client_id}; client secret (shown once / يظهر مرة واحدة / affiché une fois):")
     console.print(registered.client_secret, highlight=False)

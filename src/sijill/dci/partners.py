@@ -9,6 +9,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +27,9 @@ from sijill.territory.queries import unit_level
 SCOPES = ("registry.search", "registry.txn-status", "registry.subscribe")
 DEFAULT_SCOPES = ("registry.search", "registry.txn-status")
 CLIENT_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+# Plain HTTP only to this machine (a partner's adapter beside Sijill, the tests' receiver):
+# anywhere else the records would cross the network in clear.
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,36 @@ def _check_codes(session: Session, territories: list[str] | None) -> None:
             )
 
 
+def _check_callback_prefix(prefix: str) -> str:
+    parts = urlsplit(prefix)
+    plain_ok = parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
+    if not parts.hostname or parts.query or parts.fragment or not (parts.scheme == "https" or plain_ok):
+        raise invalid(
+            "callback",
+            prefix,
+            Text(
+                "عنوان الاستدعاء يجب أن يكون https كاملا",
+                "l'adresse de rappel doit être une URL https complète",
+                "a callback prefix is an absolute https URL without query (http only to localhost)",
+            ),
+            Text(
+                "مثال: https://cnss.example.ma/dci/",
+                "Exemple : https://cnss.example.ma/dci/",
+                "for example https://cnss.example.ma/dci/",
+            ),
+        )
+    # A bare origin is closed with a slash, so that https://a.ma does not admit https://a.ma.evil.org.
+    return prefix if parts.path else prefix + "/"
+
+
+def callback_allowed(partner: DciPartner, uri: str) -> bool:
+    """Whether `uri` is under one of the partner's registered callback prefixes."""
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+        return False
+    return any(uri.startswith(prefix) for prefix in partner.callback_prefixes or [])
+
+
 def register_partner(
     *,
     session: Session,
@@ -64,6 +98,7 @@ def register_partner(
     fields: list[str],
     scopes: list[str] | None = None,
     known_fields: frozenset[str] | None = None,
+    callback_prefixes: list[str] | None = None,
 ) -> Registered:
     actor.require(Permission.USER_ADMIN)
     if not CLIENT_ID.match(client_id):
@@ -100,6 +135,7 @@ def register_partner(
                 Text("انظروا docs/dci.md", "Voir docs/dci.md", "see docs/dci.md for the field names"),
             )
     _check_codes(session, territories)
+    prefixes = [_check_callback_prefix(prefix) for prefix in callback_prefixes or []] or None
     secret = secrets.token_urlsafe(32)
     partner = DciPartner(
         client_id=client_id,
@@ -108,6 +144,9 @@ def register_partner(
         territories=territories,
         fields=sorted(set(fields)),
         scopes=chosen_scopes,
+        callback_prefixes=prefixes,
+        public_keys=None,
+        signature_mode="off",
         is_active=True,
         created_at=datetime.now(UTC),
         created_by=actor.username,
@@ -131,7 +170,7 @@ def register_partner(
         "dci_partner",
         client_id,
         None,
-        {"territories": territories, "fields": partner.fields, "scopes": chosen_scopes},
+        {"territories": territories, "fields": partner.fields, "scopes": chosen_scopes, "callbacks": prefixes},
     )
     return Registered(partner=partner, client_secret=secret)
 
