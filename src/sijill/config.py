@@ -49,6 +49,16 @@ class Settings(BaseSettings):
     web_secure_cookies: bool = False
     # Lifetime of the DCI partners' bearer tokens (OAuth2 client credentials).
     dci_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    # Seconds between the API process's passes over the DCI outbox (answers owed to partners,
+    # retries, lost async messages); 0 leaves it to a separate `sijill dci worker`.
+    dci_worker_interval_s: float = Field(default=5.0, ge=0, le=3600)
+    # Sijill's Ed25519 key for signing DCI messages (PEM, PKCS8). None: data_dir/dci/signing-key.pem,
+    # created on first use; a file set here is managed outside Sijill (a mounted secret) and is
+    # never created or rotated by it (docs/dci-signatures.md).
+    dci_signing_key_file: Path | None = None
+    # How long a signature Sijill makes stays valid: long enough for a slow callback, short
+    # enough that a captured message cannot be replayed for long.
+    dci_signature_ttl_seconds: int = Field(default=300, ge=30, le=3600)
     # Requests one server process works on at once (the rest wait in its queue). The handlers are
     # CPU-bound Python under one interpreter lock: a few threads keep the database busy during
     # each other's queries, while dozens only take turns, and a thread that holds the audit

@@ -36,23 +36,29 @@ from sijill.api.errors import install_error_handlers
 from sijill.config import Settings, get_settings
 from sijill.db import make_engine, make_sessionmaker
 from sijill.dci import api as dci_api
+from sijill.dci import worker as dci_worker
 from sijill.web import pages
 from sijill.web.deps import LoginRequiredError
 from sijill.web.error_pages import to_login
 
 
-def _lifespan(threads: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Synchronous handlers run on anyio's worker threads; its limiter is per event loop, so it
         # is set here, once the server's loop runs.
-        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         # Everything loaded so far (modules, the app, the libraries' tables) lives as long as the
         # process: kept out of the collector's full passes, which otherwise walked it all now and
         # then and stalled every request in flight (register benchmark p99 264-283 ms -> 193-219 ms).
         gc.collect()
         gc.freeze()
-        yield
+        async with anyio.create_task_group() as background:
+            if settings.dci_worker_interval_s > 0:
+                background.start_soon(dci_worker.run_forever, app.state, settings.dci_worker_interval_s)
+            yield
+            background.cancel_scope.cancel()
+        app.state.dci_http.close()
 
     return lifespan
 
@@ -61,7 +67,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
     app = FastAPI(
-        lifespan=_lifespan(settings.request_threads),
+        lifespan=_lifespan(settings),
         title="Sijill API",
         version="0.1.0",
         description="Population register, social registry, programmes. Every call is scoped and audited.",
@@ -72,6 +78,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    # What the DCI interface sends partners (async answers, notifications) goes out through these.
+    app.state.dci_http = dci_worker.callback_http()
+    app.state.dci_signer = None
     install_error_handlers(app)
 
     api = APIRouter(prefix="/api")

@@ -80,3 +80,27 @@ def refusal(
     }
     headers = {"WWW-Authenticate": "Bearer"} if http_status == 401 else None
     return JSONResponse(status_code=http_status, content=body, headers=headers)
+
+
+def ack(correlation_id: str) -> JSONResponse:
+    """An async message accepted: its answer will be POSTed to the sender's callback address."""
+    return JSONResponse(
+        content={"message": {"ack_status": "ACK", "timestamp": now_ts(), "correlation_id": correlation_id}}
+    )
+
+
+def ack_refusal(http_status: int, code: str, message: str) -> JSONResponse:
+    """An async message refused before it is accepted: the standard's ERR acknowledgement, with
+    its HttpErrorResponse `errors` for the 401 and 403 a partner checks against that schema."""
+    body = {
+        "message": {
+            "ack_status": "ERR",
+            "timestamp": now_ts(),
+            "error": {"code": code, "message": message[:999]},
+            # Required even here; nothing will ever be correlated with it.
+            "correlation_id": new_id(),
+        },
+        "errors": [{"code": code, "message": message[:999]}],
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if http_status == 401 else None
+    return JSONResponse(status_code=http_status, content=body, headers=headers)

@@ -1,14 +1,14 @@
-"""The DCI Social Registry API, mounted under /dci: the OAuth2 token, sync search and sync
-transaction status. Every answer is in the standard's shape, refusals included; never a trace."""
+"""The DCI Social Registry API, mounted under /dci: the OAuth2 token, search and transaction
+status (sync, and async with callbacks). Every answer is in the standard's shape, refusals
+included; never a trace."""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
@@ -16,11 +16,13 @@ from sqlalchemy.orm import Session
 from sijill.api.deps import SessionDep, SettingsDep
 from sijill.config import Settings
 from sijill.dci import answers
+from sijill.dci.async_calls import CALLS, AsyncCall
 from sijill.dci.auth import Caller, CallerRefusedError, caller
-from sijill.dci.envelope import RequestHeader, SearchEnvelope, TxnStatusEnvelope
-from sijill.dci.exchanges import DuplicateMessageError, answer_search, answer_txn_status
-from sijill.dci.partners import authenticate_client
+from sijill.dci.envelope import RequestHeader
+from sijill.dci.exchanges import DuplicateMessageError, open_exchange
+from sijill.dci.partners import authenticate_client, callback_allowed
 from sijill.dci.tokens import issue_partner_token
+from sijill.dci.worker import run_now
 
 router = APIRouter(prefix="/dci", tags=["dci"])
 log = logging.getLogger(__name__)
@@ -45,71 +47,67 @@ async def _raw_body(request: Request) -> bytes:
 RawBody = Annotated[bytes, Depends(_raw_body)]
 
 
-def _envelope(body: bytes, model: type[Envelope], reply_action: str) -> Envelope | JSONResponse:
+class RefusedError(Exception):
+    """A request turned away before it is run: rendered as a sync answer or an async ERR ack."""
+
+    def __init__(self, status: int, code: str, message: str, reason_code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.reason_code = reason_code
+
+
+def _envelope(body: bytes, model: type[Envelope]) -> Envelope:
     if len(body) > MAX_BODY:
-        return answers.refusal(413, reply_action, answers.BAD_REQUEST, f"request body larger than {MAX_BODY} bytes")
+        raise RefusedError(413, answers.BAD_REQUEST, f"request body larger than {MAX_BODY} bytes")
     try:
         document = json.loads(body)
     except ValueError:
-        return answers.refusal(400, reply_action, answers.BAD_REQUEST, "the body is not JSON")
+        raise RefusedError(400, answers.BAD_REQUEST, "the body is not JSON") from None
     if not isinstance(document, dict):
-        return answers.refusal(400, reply_action, answers.BAD_REQUEST, "the body must be an object")
+        raise RefusedError(400, answers.BAD_REQUEST, "the body must be an object")
     try:
         return model.model_validate(document)
     except ValidationError as exc:
         message = _problems(exc)
         # A header fault names the standard's header reason code, when one fits.
         reason = "rjct.message_ts.invalid" if "header.message_ts" in message else None
-        return answers.refusal(400, reply_action, answers.BAD_REQUEST, message, reason_code=reason)
+        raise RefusedError(400, answers.BAD_REQUEST, message, reason) from None
 
 
-def _header_refusal(header: RequestHeader, expected_action: str, reply_action: str, items: int) -> JSONResponse | None:
+def _check_header(header: RequestHeader, expected_action: str, items: int) -> None:
     if header.action != expected_action:
-        return answers.refusal(
+        raise RefusedError(
             400,
-            reply_action,
             answers.BAD_REQUEST,
             f"header.action must be {expected_action!r} on this path, not {header.action!r}",
-            reason_code="rjct.action.invalid",
-            receiver_id=header.sender_id,
+            "rjct.action.invalid",
         )
     if header.version != answers.VERSION:
-        return answers.refusal(
+        raise RefusedError(
             400,
-            reply_action,
             answers.VERSION_NOT_SUPPORTED,
             f"header.version {header.version!r} is not supported; use {answers.VERSION}",
-            reason_code="rjct.version.invalid",
-            receiver_id=header.sender_id,
+            "rjct.version.invalid",
         )
     if header.total_count != items:
-        return answers.refusal(
+        raise RefusedError(
             400,
-            reply_action,
             answers.BAD_REQUEST,
             f"header.total_count is {header.total_count} but the message holds {items} request(s)",
-            reason_code="rjct.total_count.invalid",
-            receiver_id=header.sender_id,
+            "rjct.total_count.invalid",
         )
     if header.is_msg_encrypted:
-        return answers.refusal(
-            400,
-            reply_action,
-            "err.encryption.invalid",
-            "encrypted messages are not accepted by this registry",
-            receiver_id=header.sender_id,
-        )
-    return None
+        raise RefusedError(400, "err.encryption.invalid", "encrypted messages are not accepted by this registry")
 
 
-def _duplicate(header: RequestHeader, reply_action: str) -> JSONResponse:
-    return answers.refusal(
+def _duplicate(header: RequestHeader) -> RefusedError:
+    return RefusedError(
         409,
-        reply_action,
         answers.BAD_REQUEST,
         f"header.message_id {header.message_id!r} was already received from this client",
-        reason_code="rjct.message_id.duplicate",
-        receiver_id=header.sender_id,
+        "rjct.message_id.duplicate",
     )
 
 
@@ -151,73 +149,132 @@ def token(
     )
 
 
-def _identify(request: Request, session: Session, settings: Settings, scope: str, reply: str) -> Caller | Response:
+def _identify(request: Request, session: Session, settings: Settings, scope: str) -> Caller:
     try:
         return caller(request, session, settings, scope)
     except CallerRefusedError as refused:
-        return answers.refusal(refused.status, reply, refused.code, refused.message)
+        raise RefusedError(refused.status, refused.code, refused.message) from None
 
 
-def _serve(
+def _read(
+    request: Request, session: Session, settings: Settings, body: bytes, call: AsyncCall
+) -> tuple[Caller, BaseModel, RequestHeader]:
+    """The checks every call passes before it is run: its caller, envelope and header."""
+    who = _identify(request, session, settings, call.scope)
+    envelope = _envelope(body, call.model)
+    header: RequestHeader = getattr(envelope, "header")  # noqa: B009 (every envelope model has one)
+    _check_header(header, call.action, call.count(envelope))
+    return who, envelope, header
+
+
+def _sync_refusal(refused: RefusedError, reply: str, body: bytes) -> JSONResponse:
+    return answers.refusal(
+        refused.status,
+        reply,
+        refused.code,
+        refused.message,
+        reason_code=refused.reason_code,
+        receiver_id=_sender_of(body),
+    )
+
+
+def _sender_of(body: bytes) -> str | None:
+    """The sender named in a refused request, to address the refusal to, if it can be read."""
+    try:
+        document = json.loads(body)
+        sender = document["header"]["sender_id"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return sender if isinstance(sender, str) and 0 < len(sender) <= 200 else None
+
+
+def _serve(request: Request, session: Session, settings: Settings, body: bytes, call: AsyncCall) -> Response:
+    """A sync call: checked, run and answered in the request."""
+    try:
+        who, envelope, header = _read(request, session, settings, body, call)
+        try:
+            return JSONResponse(content=call.answer(session, who, envelope, None))  # type: ignore[arg-type]
+        except DuplicateMessageError:
+            raise _duplicate(header) from None
+    except RefusedError as refused:
+        return _sync_refusal(refused, call.reply, body)
+
+
+def _callback_address(who: Caller, header: RequestHeader) -> str:
+    if not header.sender_uri:
+        raise RefusedError(
+            400, "err.sender_uri.invalid", "header.sender_uri is required: it is where the answer is sent"
+        )
+    if not callback_allowed(who.row, header.sender_uri):
+        # The address is not repeated: the refusal must not help probe which ones are allowed.
+        raise RefusedError(
+            400,
+            "err.sender_uri.invalid",
+            "header.sender_uri is not under a callback address registered for this client",
+        )
+    return header.sender_uri
+
+
+def _accept(
     request: Request,
     session: Session,
     settings: Settings,
     body: bytes,
-    *,
-    scope: str,
-    model: type[Envelope],
-    action: str,
-    reply: str,
-    count: Callable[[Envelope], int],
-    answer: Callable[[Session, Caller, Envelope], dict[str, Any]],
+    call: AsyncCall,
+    background: BackgroundTasks,
 ) -> Response:
-    """The steps every sync call takes: the caller, the envelope, its header, then the answer."""
-    who = _identify(request, session, settings, scope, reply)
-    if isinstance(who, Response):
-        return who
-    envelope = _envelope(body, model, reply)
-    if isinstance(envelope, JSONResponse):
-        return envelope
-    header: RequestHeader = getattr(envelope, "header")  # noqa: B009 (every envelope model has one)
-    refused = _header_refusal(header, action, reply, count(envelope))
-    if refused is not None:
-        return refused
+    """An async call: checked, recorded with its request and acknowledged; run after the answer
+    has gone (the worker runs it if this process stops first)."""
     try:
-        return JSONResponse(content=answer(session, who, envelope))
-    except DuplicateMessageError:
-        return _duplicate(header, reply)
+        who, envelope, header = _read(request, session, settings, body, call)
+        sender_uri = _callback_address(who, header)
+        message = getattr(envelope, "message")  # noqa: B009 (every envelope model has one)
+        try:
+            exchange = open_exchange(
+                session,
+                who,
+                header,
+                call.action,
+                message.transaction_id,
+                references=call.references(envelope),
+                sender_uri=sender_uri,
+                request=envelope.model_dump(mode="json"),
+            )
+        except DuplicateMessageError:
+            raise _duplicate(header) from None
+    except RefusedError as refused:
+        return answers.ack_refusal(refused.status, refused.code, refused.message)
+    session.flush()
+    state = request.app.state
+    background.add_task(run_now, state.sessionmaker, state.dci_http, state.dci_signer, exchange.id)
+    return answers.ack(exchange.correlation_id)
 
 
 @router.post("/registry/sync/search")
 def sync_search(request: Request, session: SessionDep, settings: SettingsDep, body: RawBody) -> Response:
     """Search the registry (idtype-value, expression, predicate) within the partner's territories,
     answered at once with the records in the partner's allowed fields."""
-    return _serve(
-        request,
-        session,
-        settings,
-        body,
-        scope="registry.search",
-        model=SearchEnvelope,
-        action="search",
-        reply="on-search",
-        count=lambda envelope: len(envelope.message.search_request),
-        answer=answer_search,
-    )
+    return _serve(request, session, settings, body, CALLS["search"])
 
 
 @router.post("/registry/sync/txn/status")
 def sync_txn_status(request: Request, session: SessionDep, settings: SettingsDep, body: RawBody) -> Response:
     """The state of an earlier transaction of this partner (one it never sent: `rjct`)."""
-    return _serve(
-        request,
-        session,
-        settings,
-        body,
-        scope="registry.txn-status",
-        model=TxnStatusEnvelope,
-        action="txn-status",
-        reply="txn-on-status",
-        count=lambda _envelope: 1,
-        answer=answer_txn_status,
-    )
+    return _serve(request, session, settings, body, CALLS["txn-status"])
+
+
+@router.post("/registry/search")
+def async_search(
+    request: Request, session: SessionDep, settings: SettingsDep, body: RawBody, background: BackgroundTasks
+) -> Response:
+    """The same search, acknowledged at once; the answer is POSTed (`on-search`) to the
+    request's `sender_uri`, which must be under one of the partner's registered addresses."""
+    return _accept(request, session, settings, body, CALLS["search"], background)
+
+
+@router.post("/registry/txn/status")
+def async_txn_status(
+    request: Request, session: SessionDep, settings: SettingsDep, body: RawBody, background: BackgroundTasks
+) -> Response:
+    """Transaction status, acknowledged at once and answered by `txn-on-status` to `sender_uri`."""
+    return _accept(request, session, settings, body, CALLS["txn-status"], background)

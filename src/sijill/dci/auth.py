@@ -48,12 +48,17 @@ def caller(request: Request, session: Session, settings: Settings, scope: str) -
         raise CallerRefusedError(401, "err.request.unauthorized", "invalid or expired bearer token")
     if scope not in scopes or scope not in row.scopes:
         raise CallerRefusedError(403, "err.request.forbidden", f"this client may not call {scope}")
+    return caller_for(row, scopes, client_source(request))
+
+
+def caller_for(row: DciPartner, scopes: frozenset[str], source: str) -> Caller:
+    """The partner as the actor of its calls: also used when its async message is run later."""
     territories = row.territories or []
     # The audit log's actor: one territory is named when the partner has exactly one.
     actor = Actor(
-        username=f"dci:{client_id}",
+        username=f"dci:{row.client_id}",
         role=Role.PARTNER,
         scope_code=territories[0] if len(territories) == 1 else None,
-        source=client_source(request),
+        source=source,
     )
     return Caller(row=row, partner=as_partner(row), scopes=scopes, actor=actor)

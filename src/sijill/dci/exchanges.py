@@ -36,7 +36,19 @@ def _locale(asked: str | None) -> str:
     return asked if asked in LOCALES else "fra"
 
 
-def _open(session: Session, who: Caller, header: RequestHeader, action: str, transaction_id: str) -> DciExchange:
+def open_exchange(
+    session: Session,
+    who: Caller,
+    header: RequestHeader,
+    action: str,
+    transaction_id: str,
+    *,
+    references: tuple[str, ...] = (),
+    sender_uri: str | None = None,
+    request: dict[str, Any] | None = None,
+) -> DciExchange:
+    """Record a partner's message as received (`pdng`); a message_id it sent before is refused.
+    An async message keeps its request until it is run, and where its answer goes."""
     exchange = DciExchange(
         partner_id=who.row.id,
         message_id=header.message_id,
@@ -45,8 +57,10 @@ def _open(session: Session, who: Caller, header: RequestHeader, action: str, tra
         correlation_id=answers.new_id(),
         status="pdng",
         received_at=datetime.now(UTC),
-        items=[],
+        items=[{"reference_id": reference, "status": "pdng"} for reference in references],
         consent=None,
+        sender_uri=sender_uri,
+        request=request,
     )
     try:
         with session.begin_nested():
@@ -90,9 +104,13 @@ def _rejected(item: SearchItem, locale: str, refusal: SearchRejectedError) -> di
     }
 
 
-def answer_search(session: Session, who: Caller, envelope: SearchEnvelope) -> dict[str, Any]:
+def answer_search(
+    session: Session, who: Caller, envelope: SearchEnvelope, exchange: DciExchange | None = None
+) -> dict[str, Any]:
+    """The on-search answer; `exchange` is the async message's record, opened when it arrived."""
     message = envelope.message
-    exchange = _open(session, who, envelope.header, "search", message.transaction_id)
+    if exchange is None:
+        exchange = open_exchange(session, who, envelope.header, "search", message.transaction_id)
     answered: list[dict[str, Any]] = []
     kept: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -191,13 +209,17 @@ def _status_items(exchange: DciExchange, wanted: set[str] | None) -> list[dict[s
     return items
 
 
-def answer_txn_status(session: Session, who: Caller, envelope: TxnStatusEnvelope) -> dict[str, Any]:
+def answer_txn_status(
+    session: Session, who: Caller, envelope: TxnStatusEnvelope, exchange: DciExchange | None = None
+) -> dict[str, Any]:
     """Only this partner's own transactions are found: another's answer as unknown ones do."""
     message = envelope.message
     query = message.txnstatus_request
-    exchange = _open(session, who, envelope.header, "txn-status", message.transaction_id)
+    if exchange is None:
+        exchange = open_exchange(session, who, envelope.header, "txn-status", message.transaction_id)
     value = query.attribute_value
-    statement = select(DciExchange).where(DciExchange.partner_id == who.row.id, DciExchange.action == "search")
+    # Receipts are not a transaction this registry takes: asked for, they are unknown.
+    statement = select(DciExchange).where(DciExchange.partner_id == who.row.id, DciExchange.action == query.txn_type)
     wanted: set[str] | None = None
     if query.attribute_type == "reference_id_list":
         wanted = set(value if isinstance(value, list) else value.split(","))
@@ -209,7 +231,7 @@ def answer_txn_status(session: Session, who: Caller, envelope: TxnStatusEnvelope
     else:
         statement = statement.where(DciExchange.transaction_id == str(value))
     found = [e for e in session.execute(statement.order_by(DciExchange.id)).scalars() if e.id != exchange.id]
-    items = [item for e in found for item in _status_items(e, wanted)] if query.txn_type == "search" else []
+    items = [item for e in found for item in _status_items(e, wanted)]
     if wanted is not None:
         found = [e for e in found if any(i["reference_id"] in wanted for i in e.items)]
     if not items:

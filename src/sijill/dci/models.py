@@ -7,10 +7,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sijill.db import Base, Document
+
+# A document erased once used (an async request once run, a callback once delivered): None is
+# stored as SQL NULL, so that "still held" is a plain IS NOT NULL.
+ErasableDocument = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 class DciPartner(Base):
@@ -63,7 +68,7 @@ class DciExchange(Base):
     consent: Mapped[list[dict[str, Any]] | None] = mapped_column(Document)
     # Async calls: where the answer goes, and the request waiting to be run (erased once run).
     sender_uri: Mapped[str | None] = mapped_column(String(500))
-    request: Mapped[dict[str, Any] | None] = mapped_column(Document)
+    request: Mapped[dict[str, Any] | None] = mapped_column(ErasableDocument)
 
 
 class DciDelivery(Base):
@@ -80,7 +85,7 @@ class DciDelivery(Base):
     action: Mapped[str] = mapped_column(String(20))
     url: Mapped[str] = mapped_column(String(500))
     message_id: Mapped[str] = mapped_column(String(99), unique=True)
-    body: Mapped[dict[str, Any] | None] = mapped_column(Document)
+    body: Mapped[dict[str, Any] | None] = mapped_column(ErasableDocument)
     # pending, delivered or abandoned.
     state: Mapped[str] = mapped_column(String(10))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
