@@ -9,6 +9,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from sijill.access import audit
 from sijill.access.actor import Actor
 from sijill.access.roles import Permission
 from sijill.dci.criteria import Partner
+from sijill.dci.keys import jwk_public_key
 from sijill.dci.models import DciPartner
 from sijill.errors import SijillError, Text, invalid
 from sijill.territory.queries import unit_level
@@ -30,6 +32,10 @@ CLIENT_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 # Plain HTTP only to this machine (a partner's adapter beside Sijill, the tests' receiver):
 # anywhere else the records would cross the network in clear.
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+SIGNATURE_MODES = ("off", "verify", "required")
+# A kid travels inside the signature's kidId="sender|kid|algorithm" between quotes: "|", '"',
+# backslashes, spaces and control characters would make it unreadable there.
+KID = re.compile(r"[!#-\[\]-{}~]{1,99}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,3 +210,220 @@ def deactivate_partner(*, session: Session, actor: Actor, client_id: str) -> Dci
         found.is_active = False
         audit.record(session, actor, "dci.partner_deactivate", "dci_partner", client_id, None)
     return found
+
+
+def _registered(session: Session, client_id: str) -> DciPartner:
+    found = session.execute(select(DciPartner).where(DciPartner.client_id == client_id)).scalar_one_or_none()
+    if found is None:
+        raise SijillError(
+            code="not_found",
+            field="client_id",
+            value=client_id,
+            status=404,
+            message=Text(
+                f"لا يوجد شريك بهذا المعرف: {client_id}",
+                f"aucun partenaire avec l'identifiant {client_id}",
+                f"no partner {client_id}",
+            ),
+            fix=Text(
+                "انظروا sijill dci partners",
+                "Voir sijill dci partners",
+                "see sijill dci partners",
+            ),
+        )
+    return found
+
+
+def _bad_jwk(value: Any, rule: Text) -> SijillError:
+    return invalid(
+        "jwk",
+        value,
+        rule,
+        Text(
+            'أعطوا المفتاح العام فقط: {"kty": "OKP", "crv": "Ed25519", "x": ..., "kid": ...}',
+            'Donnez la clé publique seule : {"kty": "OKP", "crv": "Ed25519", "x": ..., "kid": ...}',
+            'give the public key only: {"kty": "OKP", "crv": "Ed25519", "x": ..., "kid": ...}',
+        ),
+    )
+
+
+def partner_jwk(jwk: Any) -> dict[str, str]:
+    """The partner's public JWK as Sijill stores it (only the fields signatures use), or the
+    bilingual error naming what is wrong with it."""
+    if not isinstance(jwk, dict):
+        raise _bad_jwk(None, Text("المفتاح ليس كائن JSON", "la clé n'est pas un objet JSON", "not a JSON object"))
+    if "d" in jwk:
+        # The value is never echoed: it is the partner's secret, and it must not reach a log.
+        raise _bad_jwk(
+            "d",
+            Text(
+                "هذا مفتاح خاص (d): لا يقبل Sijill إلا المفتاح العام، والمفتاح الخاص لا يغادر الشريك",
+                "c'est une clé privée (d) : Sijill n'accepte que la clé publique, "
+                "la privée ne quitte pas le partenaire",
+                "this is a private key (d): only the public key is accepted; the private key must never leave "
+                "the partner",
+            ),
+        )
+    kty, crv = jwk.get("kty"), jwk.get("crv")
+    if kty != "OKP" or crv != "Ed25519":
+        shown = f"kty={kty} crv={crv}"
+        raise _bad_jwk(
+            shown,
+            Text(
+                f"نوع المفتاح غير مقبول ({shown}): المطلوب OKP و Ed25519",
+                f"type de clé refusé ({shown}) : il faut kty OKP et crv Ed25519",
+                f"key type {shown} refused: kty must be OKP and crv Ed25519",
+            ),
+        )
+    try:
+        jwk_public_key(jwk)
+    except ValueError:
+        raise _bad_jwk(
+            "x",
+            Text(
+                "القيمة x ليست 32 بايت بترميز base64url",
+                "x n'est pas 32 octets en base64url (sans remplissage)",
+                "x is not 32 bytes in base64url without padding",
+            ),
+        ) from None
+    kid = jwk.get("kid")
+    if not isinstance(kid, str) or not KID.fullmatch(kid):
+        raise _bad_jwk(
+            "kid",
+            Text(
+                'المعرف kid مطلوب: من 1 إلى 99 حرفا بدون فراغ ولا | ولا " ولا \\',
+                'kid est requis : 1 à 99 caractères, sans espace, |, " ni \\',
+                'kid is required: 1 to 99 printable characters without space, |, " or \\',
+            ),
+        )
+    alg = jwk.get("alg", "EdDSA")
+    if alg != "EdDSA":
+        raise _bad_jwk(
+            f"alg={alg}",
+            Text(
+                f"الخوارزمية {alg} غير مقبولة: المطلوب EdDSA",
+                f"algorithme {alg} refusé : il faut EdDSA",
+                f"alg {alg} refused: it must be EdDSA",
+            ),
+        )
+    use = jwk.get("use", "sig")
+    if use != "sig":
+        raise _bad_jwk(
+            f"use={use}",
+            Text(
+                "الاستعمال يجب أن يكون sig (توقيع)",
+                "use doit être sig (signature)",
+                "use must be sig",
+            ),
+        )
+    return {"kty": "OKP", "crv": "Ed25519", "x": jwk["x"], "kid": kid, "alg": "EdDSA", "use": "sig"}
+
+
+def add_partner_key(*, session: Session, actor: Actor, client_id: str, jwk: dict[str, Any]) -> DciPartner:
+    """Register one more public key the partner signs its requests with."""
+    actor.require(Permission.USER_ADMIN)
+    partner = _registered(session, client_id)
+    stored = partner_jwk(jwk)
+    current = list(partner.public_keys or [])
+    if any(key.get("kid") == stored["kid"] for key in current):
+        raise SijillError(
+            code="kid_taken",
+            field="kid",
+            value=stored["kid"],
+            status=409,
+            message=Text(
+                f"للشريك مفتاح بالمعرف نفسه: {stored['kid']}",
+                f"le partenaire a déjà une clé {stored['kid']}",
+                f"the partner already has a key {stored['kid']}",
+            ),
+            fix=Text(
+                "اختاروا kid آخر أو احذفوا القديم بـ sijill dci partner-key-remove",
+                "Choisissez un autre kid, ou retirez l'ancienne avec sijill dci partner-key-remove",
+                "choose another kid, or remove the old key with sijill dci partner-key-remove",
+            ),
+        )
+    # A new list, not an append: the JSON column only notices a reassignment.
+    partner.public_keys = [*current, stored]
+    audit.record(
+        session, actor, "dci.partner_key_add", "dci_partner", client_id, None, {"kid": stored["kid"], "x": stored["x"]}
+    )
+    return partner
+
+
+def remove_partner_key(*, session: Session, actor: Actor, client_id: str, kid: str) -> DciPartner:
+    """Withdraw a key: requests signed with it are refused from the next call."""
+    actor.require(Permission.USER_ADMIN)
+    partner = _registered(session, client_id)
+    current = list(partner.public_keys or [])
+    kept = [key for key in current if key.get("kid") != kid]
+    if len(kept) == len(current):
+        raise invalid(
+            "kid",
+            kid,
+            Text(
+                f"لا يوجد للشريك مفتاح بهذا المعرف: {kid}",
+                f"le partenaire n'a pas de clé {kid}",
+                f"the partner has no key {kid}",
+            ),
+            Text("انظروا sijill dci partners", "Voir sijill dci partners", "see sijill dci partners"),
+        )
+    if not kept and partner.signature_mode == "required":
+        raise invalid(
+            "kid",
+            kid,
+            Text(
+                "هذا آخر مفتاح والتوقيع إلزامي: ستُرفض كل طلبات الشريك",
+                "c'est la dernière clé et la signature est exigée : toutes les requêtes seraient refusées",
+                "this is the last key and signatures are required: every request would be refused",
+            ),
+            Text(
+                "أضيفوا مفتاحا آخر أولا، أو غيروا الوضع بـ sijill dci partner-signatures",
+                "Ajoutez d'abord une autre clé, ou changez le mode avec sijill dci partner-signatures",
+                "add another key first, or change the mode with sijill dci partner-signatures",
+            ),
+        )
+    partner.public_keys = kept or None
+    audit.record(session, actor, "dci.partner_key_remove", "dci_partner", client_id, None, {"kid": kid})
+    return partner
+
+
+def set_signature_mode(*, session: Session, actor: Actor, client_id: str, mode: str) -> DciPartner:
+    """off: signatures ignored; verify: checked when present; required: unsigned requests refused."""
+    actor.require(Permission.USER_ADMIN)
+    partner = _registered(session, client_id)
+    if mode not in SIGNATURE_MODES:
+        raise invalid(
+            "mode",
+            mode,
+            Text(
+                f"وضع غير معروف: {mode}",
+                f"mode inconnu : {mode}",
+                f"unknown mode; known: {', '.join(SIGNATURE_MODES)}",
+            ),
+            Text(
+                f"اختاروا من: {', '.join(SIGNATURE_MODES)}",
+                f"Choisissez parmi : {', '.join(SIGNATURE_MODES)}",
+                f"pick one of {', '.join(SIGNATURE_MODES)}",
+            ),
+        )
+    if mode == "required" and not partner.public_keys:
+        raise invalid(
+            "mode",
+            mode,
+            Text(
+                "لا يمكن إلزام التوقيع قبل تسجيل مفتاح للشريك",
+                "impossible d'exiger la signature : le partenaire n'a aucune clé",
+                "signatures cannot be required while the partner has no key",
+            ),
+            Text(
+                "سجلوا مفتاحه أولا: sijill dci partner-key-add",
+                "Enregistrez d'abord sa clé : sijill dci partner-key-add",
+                "register its key first: sijill dci partner-key-add",
+            ),
+        )
+    previous = partner.signature_mode
+    partner.signature_mode = mode
+    audit.record(
+        session, actor, "dci.partner_signature_mode", "dci_partner", client_id, None, {"from": previous, "to": mode}
+    )
+    return partner
