@@ -1,12 +1,18 @@
-"""Throw-away databases for benchmarks: a SQLite file, or a PostgreSQL database created and dropped."""
+"""What the benchmarks share: throw-away databases (a SQLite file, or a PostgreSQL database
+created and dropped), a registry loaded into one, and the concurrent HTTP load with its figures."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
+import httpx
 from sqlalchemy import Engine
 
 from sijill.access.actor import Actor
@@ -15,6 +21,7 @@ from sijill.migrations_runner import upgrade
 from sijill.scoring.model import IndexModel
 from sijill.social_registry.bulk_load import LoadReport
 
+T = TypeVar("T")
 PG_ADMIN_URL = os.environ.get("SIJILL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
@@ -97,3 +104,46 @@ def load_registry(
     # A registry in service has been vacuumed and checkpointed since its load.
     settle(engine)
     return loaded, seconds
+
+
+Timed = tuple[list[float], float, dict[int, int]]
+
+
+def concurrent_load(items: Sequence[T], send: Callable[[httpx.Client, T], int], clients: int, warmup: int) -> Timed:
+    """Each item sent by `send` (which returns the outcome to count, usually the HTTP status)
+    from `clients` threads sharing one connection pool: the first `warmup` items untimed, then
+    the latency of every other one, the wall time of them all, and how many had each outcome."""
+    latencies: list[float] = []
+    outcomes: dict[int, int] = {}
+    counting = threading.Lock()
+
+    def one(client: httpx.Client, item: T) -> None:
+        started = time.perf_counter()
+        outcome = send(client, item)
+        elapsed = (time.perf_counter() - started) * 1000
+        with counting:
+            latencies.append(elapsed)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+
+    with httpx.Client(timeout=60, limits=httpx.Limits(max_connections=clients)) as client:
+        with ThreadPoolExecutor(clients) as pool:
+            list(pool.map(lambda item: one(client, item), items[:warmup]))
+        latencies.clear()
+        outcomes.clear()
+        started = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            list(pool.map(lambda item: one(client, item), items[warmup:]))
+        seconds = time.perf_counter() - started
+    return latencies, seconds, outcomes
+
+
+def latency_rows(context: dict[str, Any], timed: Timed) -> list[dict[str, Any]]:
+    """The p50, p99 and throughput rows of one timed load, each with `context` and the counts."""
+    latencies, seconds, outcomes = timed
+    ordered = sorted(latencies)
+    base = {**context, "requests": len(ordered), **{f"status_{k}": v for k, v in sorted(outcomes.items())}}
+    return [
+        {**base, "metric": "p50_ms", "value": round(ordered[len(ordered) // 2], 1), "unit": "ms"},
+        {**base, "metric": "p99_ms", "value": round(ordered[int(len(ordered) * 0.99) - 1], 1), "unit": "ms"},
+        {**base, "metric": "requests_per_s", "value": round(len(ordered) / seconds, 1), "unit": "requests/s"},
+    ]

@@ -12,10 +12,7 @@ from __future__ import annotations
 import os
 import random
 import tempfile
-import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from itertools import count
 from pathlib import Path
@@ -103,25 +100,12 @@ def run(size: int | None) -> list[dict[str, Any]]:
             figures = _measure(url, secrets, [(str(i), str(p)) for i, p in people])
     base = {"bench": "dci-search", "backend": "postgresql", "size": persons, "clients": CLIENTS, "workers": WORKERS}
     out = []
-    for query, (latencies, seconds, outcomes) in figures.items():
-        latencies.sort()
-        context = {
-            **base,
-            "query": query,
-            "requests": len(latencies),
-            **{f"status_{k}": v for k, v in outcomes.items()},
-        }
-        out += [
-            {**context, "metric": "p50_ms", "value": round(latencies[len(latencies) // 2], 1), "unit": "ms"},
-            {**context, "metric": "p99_ms", "value": round(latencies[int(len(latencies) * 0.99) - 1], 1), "unit": "ms"},
-            {**context, "metric": "requests_per_s", "value": round(len(latencies) / seconds, 1), "unit": "requests/s"},
-        ]
+    for query, timed in figures.items():
+        out += support.latency_rows({**base, "query": query}, timed)
     return out
 
 
-def _measure(
-    url: str, secrets: dict[str, tuple[str, str]], people: list[tuple[str, str]]
-) -> dict[str, tuple[list[float], float, dict[int, int]]]:
+def _measure(url: str, secrets: dict[str, tuple[str, str]], people: list[tuple[str, str]]) -> dict[str, support.Timed]:
     port = free_port()
     env = {"SIJILL_DATABASE_URL": url, "SIJILL_SECRET_KEY": "bench-secret-key-0123456789abcdef0123"}
     base = f"http://127.0.0.1:{port}"
@@ -155,32 +139,12 @@ def _measure(
         return {"idtype-value": _load(base, by_idcs), "predicate": _load(base, by_predicate)}
 
 
-def _load(
-    base: str, next_request: Callable[[], tuple[dict[str, str], dict[str, Any]]]
-) -> tuple[list[float], float, dict[int, int]]:
-    latencies: list[float] = []
-    outcomes: dict[int, int] = {}
-    counting = threading.Lock()
-    requests = [next_request() for _ in range(WARMUP + REQUESTS)]
-
-    def one(client: httpx.Client, request: tuple[dict[str, str], dict[str, Any]]) -> None:
+def _load(base: str, next_request: Callable[[], tuple[dict[str, str], dict[str, Any]]]) -> support.Timed:
+    def send(client: httpx.Client, request: tuple[dict[str, str], dict[str, Any]]) -> int:
         headers, body = request
-        started = time.perf_counter()
         response = client.post(f"{base}/dci/registry/sync/search", json=body, headers=headers)
-        latencies.append((time.perf_counter() - started) * 1000)
-        status = response.status_code
-        if status == 200 and response.json()["message"]["search_response"][0]["status"] != "succ":
-            status = 299  # answered, but the item was refused: counted apart
-        with counting:
-            outcomes[status] = outcomes.get(status, 0) + 1
+        if response.status_code == 200 and response.json()["message"]["search_response"][0]["status"] != "succ":
+            return 299  # answered, but the item was refused: counted apart
+        return response.status_code
 
-    with httpx.Client(timeout=60, limits=httpx.Limits(max_connections=CLIENTS)) as client:
-        with ThreadPoolExecutor(CLIENTS) as pool:
-            list(pool.map(lambda r: one(client, r), requests[:WARMUP]))
-        latencies.clear()
-        outcomes.clear()
-        started = time.perf_counter()
-        with ThreadPoolExecutor(CLIENTS) as pool:
-            list(pool.map(lambda r: one(client, r), requests[WARMUP:]))
-        seconds = time.perf_counter() - started
-    return latencies, seconds, outcomes
+    return support.concurrent_load([next_request() for _ in range(WARMUP + REQUESTS)], send, CLIENTS, WARMUP)

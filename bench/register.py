@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -87,26 +85,19 @@ def run(size: int | None) -> list[dict[str, Any]]:
             with engine.connect() as connection:
                 connection.exec_driver_sql("ANALYZE")
             url = engine.url.render_as_string(hide_password=False)
-            latencies, seconds, outcomes = _measure(url, payloads)
-    latencies.sort()
-    base = {
+            timed = _measure(url, payloads)
+    context = {
         "bench": "register",
         "backend": "postgresql",
         "size": persons,
         "clients": CLIENTS,
         "workers": WORKERS,
-        "requests": len(latencies),
         "warmup_requests": WARMUP,
-        **{f"status_{k}": v for k, v in sorted(outcomes.items())},
     }
-    return [
-        {**base, "metric": "p50_ms", "value": round(latencies[len(latencies) // 2], 1), "unit": "ms"},
-        {**base, "metric": "p99_ms", "value": round(latencies[int(len(latencies) * 0.99) - 1], 1), "unit": "ms"},
-        {**base, "metric": "requests_per_s", "value": round(len(latencies) / seconds, 1), "unit": "requests/s"},
-    ]
+    return support.latency_rows(context, timed)
 
 
-def _measure(url: str, payloads: list[dict[str, Any]]) -> tuple[list[float], float, dict[int, int]]:
+def _measure(url: str, payloads: list[dict[str, Any]]) -> support.Timed:
     port = free_port()
     env = {"SIJILL_DATABASE_URL": url, "SIJILL_SECRET_KEY": "bench-secret-key-0123456789abcdef0123"}
     base = f"http://127.0.0.1:{port}"
@@ -115,22 +106,8 @@ def _measure(url: str, payloads: list[dict[str, Any]]) -> tuple[list[float], flo
             "access_token"
         ]
         headers = {"Authorization": f"Bearer {token}"}
-        latencies: list[float] = []
-        outcomes: dict[int, int] = {}
 
-        def one(client: httpx.Client, payload: dict[str, Any]) -> None:
-            started = time.perf_counter()
-            response = client.post(f"{base}/api/persons", json=payload, headers=headers)
-            latencies.append((time.perf_counter() - started) * 1000)
-            outcomes[response.status_code] = outcomes.get(response.status_code, 0) + 1
+        def send(client: httpx.Client, payload: dict[str, Any]) -> int:
+            return client.post(f"{base}/api/persons", json=payload, headers=headers).status_code
 
-        with httpx.Client(timeout=30, limits=httpx.Limits(max_connections=CLIENTS)) as client:
-            with ThreadPoolExecutor(CLIENTS) as pool:
-                list(pool.map(lambda p: one(client, p), payloads[:WARMUP]))
-            latencies.clear()
-            outcomes.clear()
-            started = time.perf_counter()
-            with ThreadPoolExecutor(CLIENTS) as pool:
-                list(pool.map(lambda p: one(client, p), payloads[WARMUP:]))
-            seconds = time.perf_counter() - started
-        return latencies, seconds, outcomes
+        return support.concurrent_load(payloads, send, CLIENTS, WARMUP)

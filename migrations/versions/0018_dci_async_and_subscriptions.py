@@ -21,6 +21,19 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# The notification sweep's time windows (dci/notify.py), PostgreSQL only: BRIN, because these
+# rows are written in time order and the sweep reads only the newest pages, while a B-tree would
+# slow the national loads and rescorings that write them.
+SWEPT_TIMES = (
+    ("household", "created_at"),
+    ("household", "updated_at"),
+    ("person", "updated_at"),
+    ("declaration", "recorded_at"),
+    ("index_score", "calculated_at"),
+    ("score_correction", "corrected_at"),
+)
+
+
 def upgrade() -> None:
     op.create_table(
         "dci_delivery",
@@ -108,9 +121,15 @@ def upgrade() -> None:
             )
         )
         batch_op.add_column(sa.Column("signature_mode", sa.String(length=10), server_default="off", nullable=False))
+    if op.get_bind().dialect.name == "postgresql":
+        for table, column in SWEPT_TIMES:
+            op.execute(f"CREATE INDEX ix_{table}_{column}_brin ON {table} USING brin ({column})")
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for table, column in SWEPT_TIMES:
+            op.execute(f"DROP INDEX ix_{table}_{column}_brin")
     with op.batch_alter_table("dci_partner", schema=None) as batch_op:
         batch_op.drop_column("signature_mode")
         batch_op.drop_column("public_keys")

@@ -16,6 +16,8 @@ from sijill.cnss_sim.cli import cnss_sim_command
 from sijill.config import SettingsError, get_settings
 from sijill.db import DatabaseNotMigratedError
 from sijill.dci.cli import dci_app
+from sijill.dci.client_cli import register_client_commands
+from sijill.dci.worker_cli import register_worker_commands
 from sijill.enrollment.cli import applications_app
 from sijill.errors import SijillError
 from sijill.linkage.cli import registries_app
@@ -53,6 +55,8 @@ app.command("link")(link_command)
 app.add_typer(linkage_app, name="linkage")
 app.add_typer(duplicates_app, name="duplicates")
 app.add_typer(quality_app, name="quality")
+register_client_commands(dci_app)
+register_worker_commands(dci_app)
 app.add_typer(dci_app, name="dci")
 
 

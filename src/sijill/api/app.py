@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.sessionmaker = make_sessionmaker(engine)
     # What the DCI interface sends partners (async answers, notifications) goes out through these.
     app.state.dci_http = dci_worker.callback_http()
-    app.state.dci_signer = None
+    app.state.dci_signer = dci_worker.message_signer(settings)
     install_error_handlers(app)
 
     api = APIRouter(prefix="/api")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import JSONResponse, Response
@@ -20,7 +20,9 @@ from sijill.dci.async_calls import CALLS, AsyncCall
 from sijill.dci.auth import Caller, CallerRefusedError, caller
 from sijill.dci.envelope import RequestHeader
 from sijill.dci.exchanges import DuplicateMessageError, open_exchange
+from sijill.dci.keys import jwks
 from sijill.dci.partners import authenticate_client, callback_allowed
+from sijill.dci.signing import SignatureRefusedError, verify_envelope
 from sijill.dci.tokens import issue_partner_token
 from sijill.dci.worker import run_now
 
@@ -58,7 +60,9 @@ class RefusedError(Exception):
         self.reason_code = reason_code
 
 
-def _envelope(body: bytes, model: type[Envelope]) -> Envelope:
+def _envelope(body: bytes, model: type[Envelope]) -> tuple[Envelope, dict[str, Any]]:
+    """The envelope read, and the document as sent: a signature covers what the partner sent,
+    not what the model made of it."""
     if len(body) > MAX_BODY:
         raise RefusedError(413, answers.BAD_REQUEST, f"request body larger than {MAX_BODY} bytes")
     try:
@@ -68,7 +72,7 @@ def _envelope(body: bytes, model: type[Envelope]) -> Envelope:
     if not isinstance(document, dict):
         raise RefusedError(400, answers.BAD_REQUEST, "the body must be an object")
     try:
-        return model.model_validate(document)
+        return model.model_validate(document), document
     except ValidationError as exc:
         message = _problems(exc)
         # A header fault names the standard's header reason code, when one fits.
@@ -161,10 +165,21 @@ def _read(
 ) -> tuple[Caller, BaseModel, RequestHeader]:
     """The checks every call passes before it is run: its caller, envelope and header."""
     who = _identify(request, session, settings, call.scope)
-    envelope = _envelope(body, call.model)
+    envelope, document = _envelope(body, call.model)
     header: RequestHeader = getattr(envelope, "header")  # noqa: B009 (every envelope model has one)
     _check_header(header, call.action, call.count(envelope))
+    try:
+        verify_envelope(document.get("signature"), document["header"], document.get("message"), who.row)
+    except SignatureRefusedError as refused:
+        raise RefusedError(400, refused.code, refused.message) from None
     return who, envelope, header
+
+
+def _signed(request: Request, answer: dict[str, Any], status: int = 200) -> JSONResponse:
+    """A sync answer with Sijill's signature over its header and message."""
+    sign = request.app.state.dci_signer
+    answer["signature"] = sign(answer["header"], answer.get("message"))
+    return JSONResponse(status_code=status, content=answer)
 
 
 def _sync_refusal(refused: RefusedError, reply: str, body: bytes) -> JSONResponse:
@@ -193,7 +208,7 @@ def _serve(request: Request, session: Session, settings: Settings, body: bytes, 
     try:
         who, envelope, header = _read(request, session, settings, body, call)
         try:
-            return JSONResponse(content=call.answer(session, who, envelope, None))  # type: ignore[arg-type]
+            return _signed(request, call.answer(session, who, envelope, None))
         except DuplicateMessageError:
             raise _duplicate(header) from None
     except RefusedError as refused:
@@ -278,3 +293,26 @@ def async_txn_status(
 ) -> Response:
     """Transaction status, acknowledged at once and answered by `txn-on-status` to `sender_uri`."""
     return _accept(request, session, settings, body, CALLS["txn-status"], background)
+
+
+@router.post("/registry/subscribe")
+def subscribe(
+    request: Request, session: SessionDep, settings: SettingsDep, body: RawBody, background: BackgroundTasks
+) -> Response:
+    """Subscribe to registry events within the partner's territories: `ACK`, then `on-subscribe`
+    to `sender_uri`, where the `notify` messages of each subscription go afterwards."""
+    return _accept(request, session, settings, body, CALLS["subscribe"], background)
+
+
+@router.post("/registry/unsubscribe")
+def unsubscribe(
+    request: Request, session: SessionDep, settings: SettingsDep, body: RawBody, background: BackgroundTasks
+) -> Response:
+    """End subscriptions by their codes: `ACK`, then `on-unsubscribe` to `sender_uri`."""
+    return _accept(request, session, settings, body, CALLS["unsubscribe"], background)
+
+
+@router.get("/.well-known/jwks.json")
+def published_keys(settings: SettingsDep) -> JSONResponse:
+    """Sijill's public signing keys (current and retired), to check its answers and callbacks."""
+    return JSONResponse(content=jwks(settings), headers={"Cache-Control": "public, max-age=300"})

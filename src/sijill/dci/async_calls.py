@@ -22,11 +22,13 @@ from sijill.dci.envelope import SearchEnvelope, TxnStatusEnvelope
 from sijill.dci.exchanges import answer_search, answer_txn_status
 from sijill.dci.models import DciExchange, DciPartner
 from sijill.dci.outbox import enqueue
+from sijill.dci.subscription_envelope import SubscribeEnvelope, UnsubscribeEnvelope
+from sijill.dci.subscriptions import answer_subscribe, answer_unsubscribe
 
 log = logging.getLogger(__name__)
 SOURCE = "dci-async"
 
-Answer = Callable[[Session, Caller, Any, DciExchange], dict[str, Any]]
+Answer = Callable[[Session, Caller, Any, DciExchange | None], dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,17 @@ class AsyncCall:
     count: Callable[[Any], int]
 
 
+def _only_async(answer: Callable[[Session, Caller, Any, DciExchange], dict[str, Any]]) -> Answer:
+    """Subscriptions have no sync path: their exchange is always opened on arrival."""
+
+    def run(session: Session, who: Caller, envelope: Any, exchange: DciExchange | None) -> dict[str, Any]:
+        if exchange is None:
+            raise TypeError("subscriptions are async only")
+        return answer(session, who, envelope, exchange)
+
+    return run
+
+
 CALLS: dict[str, AsyncCall] = {
     "search": AsyncCall(
         action="search",
@@ -52,6 +65,24 @@ CALLS: dict[str, AsyncCall] = {
         answer=answer_search,
         references=lambda envelope: tuple(item.reference_id for item in envelope.message.search_request),
         count=lambda envelope: len(envelope.message.search_request),
+    ),
+    "subscribe": AsyncCall(
+        action="subscribe",
+        reply="on-subscribe",
+        scope="registry.subscribe",
+        model=SubscribeEnvelope,
+        answer=_only_async(answer_subscribe),
+        references=lambda envelope: tuple(item.reference_id for item in envelope.message.subscribe_request),
+        count=lambda envelope: len(envelope.message.subscribe_request),
+    ),
+    "unsubscribe": AsyncCall(
+        action="unsubscribe",
+        reply="on-unsubscribe",
+        scope="registry.subscribe",
+        model=UnsubscribeEnvelope,
+        answer=_only_async(answer_unsubscribe),
+        references=lambda _envelope: (),
+        count=lambda envelope: len(envelope.message.subscription_codes),
     ),
     "txn-status": AsyncCall(
         action="txn-status",

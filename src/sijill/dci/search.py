@@ -162,19 +162,28 @@ def search(session: Session, partner: Partner, criteria: Criteria, *, today: dat
         )
         return Found(records=[], total_count=total)
     total = rows[0][-1]
-    if member:
-        member_ids = [row[0] for row in rows]
-        by_id = dict(_members(session, member_ids, by_household=False))
-        records = [member_search_record(by_id[i], partner.fields, criteria.locale) for i in member_ids]
-        return Found(records=records, total_count=total)
-    household_ids = [row[0] for row in rows]
-    households = _households(session, household_ids)
-    listed: dict[int, list[MemberFacts]] = defaultdict(list)
-    if "member_list" in partner.fields or "group_head_info" in partner.fields:
-        for _, facts in _members(session, household_ids, by_household=True):
-            listed[facts.household_id].append(facts)
-    records = [group_record(households[i], listed[i], partner.fields, criteria.locale) for i in household_ids]
+    records = build_records(
+        session, [row[0] for row in rows], member=member, fields=partner.fields, locale=criteria.locale
+    )
     return Found(records=records, total_count=total)
+
+
+def build_records(
+    session: Session, ids: Sequence[int], *, member: bool, fields: frozenset[str], locale: str
+) -> list[dict[str, Any]]:
+    """The records of these households (or household members), in this order, in these fields:
+    a few set-based reads for the whole page, whatever its size. An id no longer found (a member
+    who left since) is left out."""
+    keys = list(ids)
+    if member:
+        by_id = dict(_members(session, keys, by_household=False))
+        return [member_search_record(by_id[k], fields, locale) for k in keys if k in by_id]
+    households = _households(session, keys)
+    listed: dict[int, list[MemberFacts]] = defaultdict(list)
+    if "member_list" in fields or "group_head_info" in fields:
+        for _, facts in _members(session, keys, by_household=True):
+            listed[facts.household_id].append(facts)
+    return [group_record(households[k], listed[k], fields, locale) for k in keys if k in households]
 
 
 @cache

@@ -15,9 +15,14 @@ import anyio.to_thread
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
+from sijill.config import Settings
 from sijill.db import transaction
+from sijill.dci import answers
 from sijill.dci.async_calls import run_exchange, waiting
 from sijill.dci.deliveries import DeliveryReport, Signer, deliver_due, forget_abandoned
+from sijill.dci.keys import load_signing_key
+from sijill.dci.notify import has_active_subscriptions, queue_notifications
+from sijill.dci.signing import sign_envelope
 
 log = logging.getLogger(__name__)
 # A message's own background task runs it within moments; one still waiting after this was lost.
@@ -35,9 +40,20 @@ def callback_http() -> httpx.Client:
     )
 
 
+def message_signer(settings: Settings) -> Signer:
+    """Signs what Sijill sends with its current key (read again after a rotation)."""
+
+    def sign(header: dict[str, Any], message: dict[str, Any] | None) -> str:
+        key = load_signing_key(settings)
+        return sign_envelope(header, message, key, answers.SENDER_ID, ttl_seconds=settings.dci_signature_ttl_seconds)
+
+    return sign
+
+
 @dataclass(slots=True)
 class WorkerReport:
     run: int
+    notified: int
     delivered: DeliveryReport
 
 
@@ -63,19 +79,25 @@ def run_once(
         lost = waiting(session, LOST_AFTER, BATCH, moment)
     for exchange_id in lost:
         run_exchange(factory, exchange_id)
+    notified = 0
+    with transaction(factory) as session:
+        # Read first: the sweep takes SQLite's write lock, which an idle registry need not.
+        if has_active_subscriptions(session):
+            notified = queue_notifications(session, moment)
     report = deliver_due(factory, http, sign=sign, limit=BATCH, now=now)
     if purge:
         with transaction(factory) as session:
             forget_abandoned(session, moment)
-    if lost or report.delivered or report.retried or report.abandoned:
+    if lost or notified or report.delivered or report.retried or report.abandoned:
         log.info(
-            "DCI worker: %d waiting message(s) run, %d delivered, %d to retry, %d abandoned",
+            "DCI worker: %d waiting message(s) run, %d notification(s), %d delivered, %d to retry, %d abandoned",
             len(lost),
+            notified,
             report.delivered,
             report.retried,
             report.abandoned,
         )
-    return WorkerReport(run=len(lost), delivered=report)
+    return WorkerReport(run=len(lost), notified=notified, delivered=report)
 
 
 async def run_forever(app_state: Any, interval_s: float) -> None:
