@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from itertools import count
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from sijill.config import Settings
 from sijill.db import transaction
 from sijill.dci.partners import register_partner
 from tests.conftest import SYSTEM
@@ -85,3 +87,14 @@ def search_envelope(*items: dict[str, Any], transaction_id: str = "txn-1", **hea
         "header": header(**{"action": "search", "total_count": len(items), **header_changes}),
         "message": {"transaction_id": transaction_id, "search_request": list(items)},
     }
+
+
+def quiet_settings(db_url: str, data_dir: Path) -> Settings:
+    """Settings of a DCI test server: the worker's timer off (each test decides when it passes)
+    and Sijill's signing key in the test's own folder."""
+    return Settings(
+        database_url=db_url,
+        secret_key="dci-test-secret-key-0123456789abcdef0123",
+        dci_worker_interval_s=0,
+        data_dir=data_dir,
+    )

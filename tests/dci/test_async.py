@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sijill.access.models import AuditEntry
 from sijill.api.app import create_app
-from sijill.config import Settings
 from sijill.db import transaction
 from sijill.dci import deliveries
 from sijill.dci.async_calls import run_exchange
@@ -32,20 +31,14 @@ from sijill.dci.partners import deactivate_partner
 from sijill.dci.signing import verify_with_jwks
 from sijill.dci.worker import callback_http, run_once
 from tests.conftest import SYSTEM
-from tests.dci.api_support import bearer, header, partner, search_envelope, search_item, token
+from tests.dci.api_support import bearer, header, partner, quiet_settings, search_envelope, search_item, token
 from tests.dci.openapi_support import check_answer, check_callback
-from tests.dci.receiver_support import Receiver, receiver
+from tests.dci.receiver_support import Receiver
 from tests.dci.search_support import World, build_world, member_idcs
 
 SEARCH = "/dci/registry/search"
 STATUS = "/dci/registry/txn/status"
 SYNC_STATUS = "/dci/registry/sync/txn/status"
-
-
-@pytest.fixture
-def partner_side() -> Iterator[Receiver]:
-    with receiver() as found:
-        yield found
 
 
 @pytest.fixture
@@ -55,14 +48,7 @@ def world(session_factory: sessionmaker[Session]) -> World:
 
 @pytest.fixture
 def dci(db_url: str, engine: Engine, world: World, tmp_path: Path) -> Iterator[TestClient]:
-    # The timer is off: each test decides when the worker passes.
-    settings = Settings(
-        database_url=db_url,
-        secret_key="dci-test-secret-key-0123456789abcdef0123",
-        dci_worker_interval_s=0,
-        data_dir=tmp_path,
-    )
-    with TestClient(create_app(settings, engine)) as client:
+    with TestClient(create_app(quiet_settings(db_url, tmp_path), engine)) as client:
         yield client
 
 

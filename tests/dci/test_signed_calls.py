@@ -16,14 +16,13 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sijill.api.app import create_app
-from sijill.config import Settings
 from sijill.db import transaction
 from sijill.dci.keys import SigningKey, public_jwk
 from sijill.dci.models import DciExchange
 from sijill.dci.partners import add_partner_key, set_signature_mode
 from sijill.dci.signing import SignatureRefusedError, sign_envelope, verify_with_jwks
 from tests.conftest import SYSTEM
-from tests.dci.api_support import bearer, partner, search_envelope, search_item, token
+from tests.dci.api_support import bearer, partner, quiet_settings, search_envelope, search_item, token
 from tests.dci.openapi_support import check_answer
 from tests.factories import ANNEX_A, PERSONS, seed_world
 
@@ -35,13 +34,7 @@ ASYNC_SEARCH = "/dci/registry/search"
 def dci(db_url: str, engine: Engine, session_factory: sessionmaker[Session], tmp_path: Path) -> Iterator[TestClient]:
     with transaction(session_factory) as session:
         seed_world(session, SYSTEM)
-    settings = Settings(
-        database_url=db_url,
-        secret_key="dci-test-secret-key-0123456789abcdef0123",
-        dci_worker_interval_s=0,
-        data_dir=tmp_path,
-    )
-    with TestClient(create_app(settings, engine)) as client:
+    with TestClient(create_app(quiet_settings(db_url, tmp_path), engine)) as client:
         yield client
 
 

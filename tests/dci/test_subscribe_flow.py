@@ -15,15 +15,14 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from sijill.api.app import create_app
-from sijill.config import Settings
 from sijill.db import transaction
 from sijill.dci.mapping import FIELD_PRESETS
 from sijill.dci.signing import verify_with_jwks
 from sijill.dci.worker import callback_http, run_once
 from tests.conftest import SYSTEM
-from tests.dci.api_support import bearer, header, partner, token
+from tests.dci.api_support import bearer, header, partner, quiet_settings, token
 from tests.dci.openapi_support import check_answer, check_callback
-from tests.dci.receiver_support import Receiver, receiver
+from tests.dci.receiver_support import Receiver
 from tests.dci.test_notify import declare
 from tests.dci.test_subscriptions import item, predicate
 from tests.factories import ANNEX_A, seed_territory
@@ -33,22 +32,10 @@ UNSUBSCRIBE = "/dci/registry/unsubscribe"
 
 
 @pytest.fixture
-def partner_side() -> Iterator[Receiver]:
-    with receiver() as found:
-        yield found
-
-
-@pytest.fixture
 def dci(db_url: str, engine: Engine, session_factory: sessionmaker[Session], tmp_path: Path) -> Iterator[TestClient]:
     with transaction(session_factory) as session:
         seed_territory(session, SYSTEM)
-    settings = Settings(
-        database_url=db_url,
-        secret_key="dci-test-secret-key-0123456789abcdef0123",
-        dci_worker_interval_s=0,
-        data_dir=tmp_path,
-    )
-    with TestClient(create_app(settings, engine)) as client:
+    with TestClient(create_app(quiet_settings(db_url, tmp_path), engine)) as client:
         yield client
 
 

@@ -107,14 +107,21 @@ REASON_CODES = (
 )
 
 
-class SearchRejectedError(Exception):
-    """One search item refused: answered in that item with `status: rjct`, its reason code and
-    a message (English for the partner's logs, with the Arabic and French beside it)."""
+class ItemRejectedError(Exception):
+    """One item of a message refused: answered in that item with `status: rjct`, its reason code
+    and a message (English for the partner's logs, with the Arabic and French beside it)."""
+
+    # The reason codes the standard allows for this kind of item.
+    REASONS: tuple[str, ...] = ()
 
     def __init__(self, reason_code: str, message: str, *, ar: str, fr: str) -> None:
-        assert reason_code in REASON_CODES, reason_code
+        assert reason_code in self.REASONS, reason_code
         super().__init__(message)
         self.reason_code = reason_code
         self.message = message
         self.ar = ar
         self.fr = fr
+
+
+class SearchRejectedError(ItemRejectedError):
+    REASONS = REASON_CODES

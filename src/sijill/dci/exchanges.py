@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sijill.access import audit
 from sijill.dci import answers
 from sijill.dci.auth import Caller
-from sijill.dci.criteria import Criteria, SearchRejectedError
+from sijill.dci.criteria import Criteria, ItemRejectedError, SearchRejectedError
 from sijill.dci.envelope import RequestHeader, SearchEnvelope, SearchItem, TxnStatusEnvelope
 from sijill.dci.models import DciExchange
 from sijill.dci.paging import parse_pagination, parse_sort
@@ -92,16 +92,61 @@ def _criteria(item: SearchItem, locale: str) -> Criteria:
     )
 
 
-def _rejected(item: SearchItem, locale: str, refusal: SearchRejectedError) -> dict[str, Any]:
+def rejected_item(reference_id: str, locale: str, refusal: ItemRejectedError) -> dict[str, Any]:
     message = {"ara": refusal.ar, "fra": refusal.fr}.get(locale, refusal.message)
     return {
-        "reference_id": item.reference_id,
+        "reference_id": reference_id,
         "timestamp": answers.now_ts(),
         "status": "rjct",
         "status_reason_code": refusal.reason_code,
         "status_reason_message": f"{message} ({refusal.message})"[:999],
         "locale": locale,
     }
+
+
+def check_reference(reference_id: str, seen: set[str], refused: type[ItemRejectedError]) -> None:
+    """Each item of a message is answered by its reference_id: one given twice is refused."""
+    if reference_id in seen:
+        raise refused(
+            "rjct.reference_id.duplicate",
+            f"reference_id {reference_id!r} appears twice in this message",
+            ar="رقم المرجع مكرر في هذه الرسالة",
+            fr="Cette référence figure deux fois dans le message",
+        )
+    seen.add(reference_id)
+
+
+def items_answer(
+    action: str, header: RequestHeader, exchange: DciExchange, key: str, answered: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The answer to a message of items: each item answered, the message completed."""
+    return {
+        "header": answers.callback_header(
+            action, "succ", receiver_id=header.sender_id, total_count=len(answered), completed_count=len(answered)
+        ),
+        "message": {
+            "transaction_id": exchange.transaction_id,
+            "correlation_id": exchange.correlation_id,
+            key: answered,
+        },
+    }
+
+
+def close_exchange(
+    session: Session,
+    who: Caller,
+    exchange: DciExchange,
+    items: list[dict[str, Any]],
+    audit_action: str,
+    details: dict[str, Any],
+) -> None:
+    """A message answered: its items' outcomes kept (never the records) and the call audited."""
+    exchange.items = items
+    exchange.status = "succ"
+    exchange.completed_at = datetime.now(UTC)
+    audit.record(
+        session, who.actor, audit_action, "dci_exchange", exchange.correlation_id, who.actor.scope_code, details
+    )
 
 
 def answer_search(
@@ -117,18 +162,11 @@ def answer_search(
     for item in message.search_request:
         locale = _locale(item.locale)
         try:
-            if item.reference_id in seen:
-                raise SearchRejectedError(
-                    "rjct.reference_id.duplicate",
-                    f"reference_id {item.reference_id!r} appears twice in this message",
-                    ar="رقم المرجع مكرر في هذه الرسالة",
-                    fr="Cette référence figure deux fois dans le message",
-                )
-            seen.add(item.reference_id)
+            check_reference(item.reference_id, seen, SearchRejectedError)
             criteria = _criteria(item, locale)
             found = search(session, who.partner, criteria)
         except SearchRejectedError as refusal:
-            answered.append(_rejected(item, locale, refusal))
+            answered.append(rejected_item(item.reference_id, locale, refusal))
             kept.append({"reference_id": item.reference_id, "status": "rjct", "reason": refusal.reason_code})
             continue
         answered.append(
@@ -160,37 +198,20 @@ def answer_search(
                 "total_count": found.total_count,
             }
         )
-    exchange.items = kept
     exchange.consent = [item.search_criteria.consent or {} for item in message.search_request]
-    exchange.status = "succ"
-    exchange.completed_at = datetime.now(UTC)
-    audit.record(
+    close_exchange(
         session,
-        who.actor,
+        who,
+        exchange,
+        kept,
         "dci.search",
-        "dci_exchange",
-        exchange.correlation_id,
-        who.actor.scope_code,
         {
             "transaction_id": message.transaction_id,
             "items": kept,
             "consent_given": [bool(item.search_criteria.consent) for item in message.search_request],
         },
     )
-    return {
-        "header": answers.callback_header(
-            "on-search",
-            "succ",
-            receiver_id=envelope.header.sender_id,
-            total_count=len(answered),
-            completed_count=len(answered),
-        ),
-        "message": {
-            "transaction_id": message.transaction_id,
-            "correlation_id": exchange.correlation_id,
-            "search_response": answered,
-        },
-    }
+    return items_answer("on-search", envelope.header, exchange, "search_response", answered)
 
 
 def _status_items(exchange: DciExchange, wanted: set[str] | None) -> list[dict[str, Any]]:
@@ -245,16 +266,12 @@ def answer_txn_status(
             }
         ]
     first = found[0] if found else None
-    exchange.items = [{"reference_id": query.reference_id, "status": "succ", "found": len(found)}]
-    exchange.status = "succ"
-    exchange.completed_at = datetime.now(UTC)
-    audit.record(
+    close_exchange(
         session,
-        who.actor,
+        who,
+        exchange,
+        [{"reference_id": query.reference_id, "status": "succ", "found": len(found)}],
         "dci.txn_status",
-        "dci_exchange",
-        exchange.correlation_id,
-        who.actor.scope_code,
         {"attribute_type": query.attribute_type, "found": len(found)},
     )
     return {

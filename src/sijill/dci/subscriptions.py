@@ -16,11 +16,10 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from sijill.access import audit
 from sijill.dci import answers
 from sijill.dci.auth import Caller
-from sijill.dci.criteria import Filter, IdLookup, SearchRejectedError
-from sijill.dci.exchanges import LOCALES, REG_TYPE
+from sijill.dci.criteria import Filter, IdLookup, ItemRejectedError, SearchRejectedError
+from sijill.dci.exchanges import LOCALES, REG_TYPE, check_reference, close_exchange, items_answer, rejected_item
 from sijill.dci.models import DciExchange, DciSubscription
 from sijill.dci.query_parse import parse_query
 from sijill.dci.subscription_envelope import SubscribeEnvelope, SubscribeItem, UnsubscribeEnvelope
@@ -48,16 +47,8 @@ SUBSCRIBE_REASONS = (
 )
 
 
-class SubscriptionRejectedError(Exception):
-    """One subscribe item refused, with its reason code and the message in the three languages."""
-
-    def __init__(self, reason_code: str, message: str, *, ar: str, fr: str) -> None:
-        assert reason_code in SUBSCRIBE_REASONS, reason_code
-        super().__init__(message)
-        self.reason_code = reason_code
-        self.message = message
-        self.ar = ar
-        self.fr = fr
+class SubscriptionRejectedError(ItemRejectedError):
+    REASONS = SUBSCRIBE_REASONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,18 +197,6 @@ def _standing(subscriptions: list[DciSubscription]) -> list[tuple[str, IdLookup 
     return kept
 
 
-def _refused_item(item: SubscribeItem, locale: str, refusal: SubscriptionRejectedError) -> dict[str, Any]:
-    localized = {"ara": refusal.ar, "fra": refusal.fr}.get(locale, refusal.message)
-    return {
-        "reference_id": item.reference_id,
-        "timestamp": answers.now_ts(),
-        "status": "rjct",
-        "status_reason_code": refusal.reason_code,
-        "status_reason_message": f"{localized} ({refusal.message})"[:999],
-        "locale": locale,
-    }
-
-
 def _echoed(filter_type: str, raw: Any) -> Any:
     """The filter as the standard can carry it back, same meaning: an `in` list (the standard's
     attribute_value cannot be an array) in its `{"values": [...]}` form, and an integer as its
@@ -283,14 +262,7 @@ def answer_subscribe(
     for item in message.subscribe_request:
         locale = _locale(item.locale)
         try:
-            if item.reference_id in seen:
-                raise SubscriptionRejectedError(
-                    "rjct.reference_id.duplicate",
-                    f"reference_id {item.reference_id!r} appears twice in this message",
-                    ar="رقم المرجع مكرر في هذه الرسالة",
-                    fr="Cette référence figure deux fois dans le message",
-                )
-            seen.add(item.reference_id)
+            check_reference(item.reference_id, seen, SubscriptionRejectedError)
             if read_timestamp(item.timestamp) is None:
                 raise _timestamp_error("timestamp", item.timestamp)
             event_type = _event_type(item)
@@ -305,7 +277,7 @@ def answer_subscribe(
                     fr=f"ce client a déjà un abonnement {event_type} actif avec ce filtre",
                 )
         except SubscriptionRejectedError as refusal:
-            answered.append(_refused_item(item, locale, refusal))
+            answered.append(rejected_item(item.reference_id, locale, refusal))
             kept.append({"reference_id": item.reference_id, "status": "rjct", "reason": refusal.reason_code})
             continue
         subscription = DciSubscription(
@@ -351,32 +323,10 @@ def answer_subscribe(
             }
         )
     session.flush()
-    exchange.items = kept
-    exchange.status = "succ"
-    exchange.completed_at = datetime.now(UTC)
-    audit.record(
-        session,
-        who.actor,
-        "dci.subscribe",
-        "dci_exchange",
-        exchange.correlation_id,
-        who.actor.scope_code,
-        {"transaction_id": message.transaction_id, "items": kept},
+    close_exchange(
+        session, who, exchange, kept, "dci.subscribe", {"transaction_id": message.transaction_id, "items": kept}
     )
-    return {
-        "header": answers.callback_header(
-            "on-subscribe",
-            "succ",
-            receiver_id=envelope.header.sender_id,
-            total_count=len(answered),
-            completed_count=len(answered),
-        ),
-        "message": {
-            "transaction_id": message.transaction_id,
-            "correlation_id": exchange.correlation_id,
-            "subscribe_response": answered,
-        },
-    }
+    return items_answer("on-subscribe", envelope.header, exchange, "subscribe_response", answered)
 
 
 def answer_unsubscribe(
@@ -417,17 +367,8 @@ def answer_unsubscribe(
                 kept.append({"code": code, "status": "succ"})
             status_list.append({"code": code, "status": UNSUBSCRIBED})
     session.flush()
-    exchange.items = kept
-    exchange.status = "succ"
-    exchange.completed_at = datetime.now(UTC)
-    audit.record(
-        session,
-        who.actor,
-        "dci.unsubscribe",
-        "dci_exchange",
-        exchange.correlation_id,
-        who.actor.scope_code,
-        {"transaction_id": message.transaction_id, "codes": kept},
+    close_exchange(
+        session, who, exchange, kept, "dci.unsubscribe", {"transaction_id": message.transaction_id, "codes": kept}
     )
     body: dict[str, Any] = {
         "transaction_id": message.transaction_id,
