@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sijill.dci.criteria import Combined, Comparison, IdLookup, SearchRejectedError
-from sijill.dci.query_parse import MAX_COMPARISONS, MAX_DEPTH, parse_query
+from sijill.dci.query_parse import parse_query
+from sijill.dci.query_values import MAX_COMPARISONS, MAX_DEPTH
 
 
 def predicate(*items: dict[str, Any]) -> list[dict[str, Any]]:
