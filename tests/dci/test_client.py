@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sijill.api.app import create_app
 from sijill.config import Settings
+from sijill.db import transaction
 from sijill.dci.client import (
     BAD_SIGNATURE,
     TOO_MANY_PAGES,
@@ -36,6 +37,9 @@ from sijill.dci.client import (
     predicate,
     wire_query,
 )
+from sijill.dci.keys import jwks
+from sijill.dci.partners import add_partner_key, set_signature_mode
+from tests.conftest import SYSTEM
 from tests.dci.api_support import partner
 from tests.dci.openapi_support import check_callback
 from tests.dci.search_support import PROVINCE, World, build_world
@@ -485,3 +489,31 @@ def test_search_cli_shows_a_summary_and_refusals_exit_2(registry: LiveRegistry) 
         secret="not-the-secret",
     )
     assert wrong.returncode == 2 and "invalid_client" in wrong.stderr
+
+
+def test_the_cli_signs_its_requests_and_checks_the_registry_signature(
+    registry: LiveRegistry, session_factory: sessionmaker[Session]
+) -> None:
+    # The registry requires this client's requests signed with the key Sijill publishes (the
+    # served registry and the command share the data folder, so the same key signs both ways).
+    server_keys = jwks(Settings(database_url=registry.db_url))
+    with transaction(session_factory) as session:
+        add_partner_key(session=session, actor=SYSTEM, client_id="crvs-client", jwk=server_keys["keys"][0])
+        set_signature_mode(session=session, actor=SYSTEM, client_id="crvs-client", mode="required")
+    with registry.client() as unsigned, pytest.raises(DciClientError) as refused:
+        unsigned.search("predicate", predicate(("age", "ge", "60")))
+    assert refused.value.code == "err.signature.missing"
+    published = registry.dci + "/.well-known/jwks.json"
+    query = ["--client-id", "crvs-client", "--predicate", "age ge 60", "--jwks", published]
+    signed = _cli("dci", "search", registry.dci, *query, db_url=registry.db_url, secret=registry.secret)
+    assert signed.returncode == 0, signed.stderr
+    not_keys = _cli(
+        "dci",
+        "search",
+        registry.dci,
+        *query[:-1],
+        registry.dci + "/registry/sync/search",
+        db_url=registry.db_url,
+        secret=registry.secret,
+    )
+    assert not_keys.returncode == 1 and "no JWKS" in not_keys.stderr

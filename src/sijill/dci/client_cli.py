@@ -12,19 +12,23 @@ import ipaddress
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+import httpx
 import typer
 from rich.table import Table
 from rich.text import Text as RichText
 
 from sijill.cli_support import console, err_console
+from sijill.config import get_settings
 from sijill.dci.client import (
+    BAD_RESPONSE,
     PREDICATE_OPERATORS,
+    UNAVAILABLE,
     DciClient,
     DciClientError,
     DciSearchRefusedError,
@@ -34,6 +38,7 @@ from sijill.dci.client import (
     predicate,
     where,
 )
+from sijill.dci.signing import signer, verify_with_jwks
 from sijill.errors import SijillError, Text, invalid
 
 DEFAULT_SECRET_ENV = "SIJILL_DCI_CLIENT_SECRET"  # noqa: S105 (the variable's name, not a secret)
@@ -67,14 +72,22 @@ PageSizeOption = Annotated[int, typer.Option("--page-size", help="records per pa
 LocaleOption = Annotated[str, typer.Option("--locale", help="ara or fra: the language of names and messages")]
 SenderOption = Annotated[str, typer.Option("--sender-id", help="header.sender_id, as registered at that registry")]
 TimeoutOption = Annotated[float, typer.Option("--timeout", help="seconds to wait for each answer")]
+JwksOption = Annotated[
+    str | None,
+    typer.Option("--jwks", help="the registry's published keys (JWKS URL): its answers must be signed with them"),
+]
 
 
 def _wrong(field: str, value: object, rule: Text, fix: Text) -> SijillError:
     return invalid(field, value, rule, fix)
 
 
-def dci_client(url: str, client_id: str, secret_env: str, *, sender_id: str, timeout_s: float) -> DciClient:
-    """A client for the registry at `url`, its secret read from the environment variable named."""
+def dci_client(
+    url: str, client_id: str, secret_env: str, *, sender_id: str, timeout_s: float, jwks_url: str | None = None
+) -> DciClient:
+    """A client for the registry at `url`, its secret read from the environment variable named.
+    What it sends is signed with Sijill's key (as `sender_id`); with `jwks_url`, the registry's
+    answers are checked against the keys it publishes there and refused unsigned or altered."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
         raise _wrong(
@@ -134,7 +147,43 @@ def dci_client(url: str, client_id: str, secret_env: str, *, sender_id: str, tim
             "attention : le secret et les enregistrements circulent en clair sur http ; utilisez https",
             markup=False,
         )
-    return DciClient(url, client_id.strip(), secret, sender_id=sender_id, timeout_s=timeout_s)
+    verify = _answer_verifier(jwks_url, timeout_s) if jwks_url else None
+    return DciClient(
+        url,
+        client_id.strip(),
+        secret,
+        sender_id=sender_id,
+        timeout_s=timeout_s,
+        signer=signer(get_settings(), sender_id),
+        verify=verify,
+    )
+
+
+def _answer_verifier(jwks_url: str, timeout_s: float) -> Callable[[str | None, dict[str, Any], dict[str, Any]], None]:
+    if urlsplit(jwks_url).scheme not in ("http", "https"):
+        raise _wrong(
+            "jwks",
+            jwks_url.split(":", 1)[0][:20],
+            Text("عنوان http أو https", "une adresse http ou https", "an http or https URL"),
+            Text(
+                "مثال: https://crvs.example.ma/dci/.well-known/jwks.json",
+                "exemple : https://crvs.example.ma/dci/.well-known/jwks.json",
+                "e.g. https://crvs.example.ma/dci/.well-known/jwks.json",
+            ),
+        )
+    try:
+        answer = httpx.get(jwks_url, timeout=timeout_s, follow_redirects=False)
+        published = answer.json() if answer.is_success else None
+    except (httpx.HTTPError, ValueError) as exc:
+        raise DciClientError(UNAVAILABLE, f"the registry's JWKS could not be read ({type(exc).__name__})") from None
+    if not isinstance(published, dict) or not isinstance(published.get("keys"), list):
+        status = answer.status_code
+        raise DciClientError(BAD_RESPONSE, f"no JWKS at {where(jwks_url)} (HTTP {status})", status)
+
+    def verify(signature: str | None, header: dict[str, Any], message: dict[str, Any]) -> None:
+        verify_with_jwks(signature, header, message, published)
+
+    return verify
 
 
 def _loopback(host: str) -> bool:
@@ -434,6 +483,7 @@ def search_command(
     out: Annotated[Path | None, typer.Option("--out", help="write the records to a .jsonl or .json file")] = None,
     sender_id: SenderOption = "sijill",
     timeout: TimeoutOption = 30.0,
+    jwks: JwksOption = None,
 ) -> None:
     """Search another registry through its DCI API and show (or write) the records."""
     query_type, query = query_options(idtype, value, expression, predicate_text)
@@ -444,7 +494,10 @@ def search_command(
     records: list[dict[str, Any]] = []
     total = 0
     pages = 0
-    with dci_errors(), dci_client(url, client_id, secret_env, sender_id=sender_id, timeout_s=timeout) as client:
+    with (
+        dci_errors(),
+        dci_client(url, client_id, secret_env, sender_id=sender_id, timeout_s=timeout, jwks_url=jwks) as client,
+    ):
         if all_pages:
             for answered in client.search_pages(query_type, query, entity=wanted, page_size=page_size, locale=locale):
                 records += answered.records
@@ -480,6 +533,7 @@ def txn_status_command(
     ] = None,
     sender_id: SenderOption = "sijill",
     timeout: TimeoutOption = 30.0,
+    jwks: JwksOption = None,
 ) -> None:
     """The state of an earlier search of this client at that registry (printed as JSON)."""
     if (transaction_id is None) == (correlation_id is None):
@@ -495,7 +549,10 @@ def txn_status_command(
                 "مثال: --correlation-id 9f2c...", "exemple : --correlation-id 9f2c...", "e.g. --correlation-id 9f2c..."
             ),
         )
-    with dci_errors(), dci_client(url, client_id, secret_env, sender_id=sender_id, timeout_s=timeout) as client:
+    with (
+        dci_errors(),
+        dci_client(url, client_id, secret_env, sender_id=sender_id, timeout_s=timeout, jwks_url=jwks) as client,
+    ):
         if transaction_id is not None:
             answer = client.txn_status("transaction_id", transaction_id)
         else:

@@ -14,14 +14,15 @@ import binascii
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 
-from sijill.dci.keys import SigningKey, jwk_public_key
+from sijill.config import Settings
+from sijill.dci.keys import SigningKey, jwk_public_key, load_signing_key
 from sijill.dci.models import DciPartner
 
 NAMESPACE = "spdci"
@@ -105,6 +106,16 @@ def sign_envelope(
         f'algorithm="{ALGORITHM}", created="{created}", expires="{expires}", '
         f'headers="{HEADERS}", signature="{value}"'
     )
+
+
+def signer(settings: Settings, sender_id: str) -> Callable[[Mapping[str, Any], Mapping[str, Any] | None], str]:
+    """Signs what Sijill sends as `sender_id`, with its current key (read again after a rotation)."""
+
+    def sign(header: Mapping[str, Any], message: Mapping[str, Any] | None) -> str:
+        key = load_signing_key(settings)
+        return sign_envelope(header, message, key, sender_id, ttl_seconds=settings.dci_signature_ttl_seconds)
+
+    return sign
 
 
 def _params(text: str) -> dict[str, str]:

@@ -20,9 +20,8 @@ from sijill.db import transaction
 from sijill.dci import answers
 from sijill.dci.async_calls import run_exchange, waiting
 from sijill.dci.deliveries import DeliveryReport, Signer, deliver_due, forget_abandoned
-from sijill.dci.keys import load_signing_key
 from sijill.dci.notify import has_active_subscriptions, queue_notifications
-from sijill.dci.signing import sign_envelope
+from sijill.dci.signing import signer
 
 log = logging.getLogger(__name__)
 # A message's own background task runs it within moments; one still waiting after this was lost.
@@ -41,13 +40,7 @@ def callback_http() -> httpx.Client:
 
 
 def message_signer(settings: Settings) -> Signer:
-    """Signs what Sijill sends with its current key (read again after a rotation)."""
-
-    def sign(header: dict[str, Any], message: dict[str, Any] | None) -> str:
-        key = load_signing_key(settings)
-        return sign_envelope(header, message, key, answers.SENDER_ID, ttl_seconds=settings.dci_signature_ttl_seconds)
-
-    return sign
+    return signer(settings, answers.SENDER_ID)
 
 
 @dataclass(slots=True)

@@ -97,6 +97,7 @@ def import_dci_command(
     ] = None,
     sender_id: client_cli.SenderOption = "sijill",
     timeout: client_cli.TimeoutOption = 30.0,
+    jwks: client_cli.JwksOption = None,
 ) -> None:
     """Replace a registry's extract with the persons (DCI Members) another registry's DCI API
     finds for the query, and link them to register persons."""
@@ -110,7 +111,9 @@ def import_dci_command(
     # Every page is fetched before the database transaction opens: no lock is held on the network.
     with (
         client_cli.dci_errors(),
-        client_cli.dci_client(url, client_id, secret_env, sender_id=sender_id, timeout_s=timeout) as client,
+        client_cli.dci_client(
+            url, client_id, secret_env, sender_id=sender_id, timeout_s=timeout, jwks_url=jwks
+        ) as client,
     ):
         fetched = fetch_members(client, query_type, query, page_size=page_size, locale=locale, max_pages=max_pages)
     with cli_transaction() as session:
