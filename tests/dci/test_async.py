@@ -387,3 +387,76 @@ def test_two_workers_never_claim_the_same_message(
     assert sorted(claims[0] + claims[1]) == sorted(d.id for d in _rows(session_factory, DciDelivery))
     with transaction(session_factory) as session:
         assert session.execute(select(func.max(DciDelivery.attempts))).scalar_one() == 1
+
+
+def _owe_directly(factory: sessionmaker[Session], url: str, message_id: str) -> None:
+    with transaction(factory) as session:
+        owner = session.execute(select(DciPartner)).scalar_one()
+        enqueue(
+            session,
+            partner_id=owner.id,
+            exchange_id=None,
+            url=url,
+            body={"header": {"action": "notify", "message_id": message_id}, "message": {}},
+        )
+
+
+def test_an_address_no_client_can_send_to_is_abandoned_and_the_rest_still_go(
+    dci: TestClient, session_factory: sessionmaker[Session], partner_side: Receiver
+) -> None:
+    _token(dci, session_factory, partner_side)
+    _owe_directly(session_factory, partner_side.base + "/callback/\x7f", "m-broken")
+    _owe_directly(session_factory, partner_side.url(), "m-fine")
+    with callback_http() as http:
+        report = deliver_due(session_factory, http, sign=None)
+    assert (report.delivered, report.abandoned) == (1, 1)
+    broken, fine = _rows(session_factory, DciDelivery)
+    assert broken.state == "abandoned" and broken.last_error == "InvalidURL"
+    assert fine.state == "delivered" and [b["header"]["message_id"] for b in partner_side.bodies()] == ["m-fine"]
+
+
+def test_a_nack_is_taken_as_delivered(
+    dci: TestClient, session_factory: sessionmaker[Session], partner_side: Receiver
+) -> None:
+    issued = _token(dci, session_factory, partner_side)
+    partner_side.acks = ["NACK"]
+    dci.post(SEARCH, json=_search(partner_side), headers=bearer(issued))
+    [delivery] = _rows(session_factory, DciDelivery)
+    assert delivery.state == "delivered" and delivery.body is None
+
+
+def test_a_claim_whose_lease_ran_out_does_not_record(
+    dci: TestClient, session_factory: sessionmaker[Session], partner_side: Receiver
+) -> None:
+    _token(dci, session_factory, partner_side)
+    _owe_directly(session_factory, partner_side.url(), "m-slow")
+    [first] = claim_due(session_factory, datetime.now(UTC), 1)
+    # The first sender is slow; after its lease another claims the message and delivers it.
+    [second] = claim_due(session_factory, datetime.now(UTC) + deliveries.LEASE + timedelta(seconds=1), 1)
+    assert (first.attempts, second.attempts) == (1, 2)
+    report = deliveries.DeliveryReport()
+    with transaction(session_factory) as session:
+        deliveries.record_outcome(session, deliveries.Outcome(second, None), datetime.now(UTC), report)
+    with transaction(session_factory) as session:
+        deliveries.record_outcome(
+            session, deliveries.Outcome(first, "ReadTimeout", retryable=False), datetime.now(UTC), report
+        )
+    [delivery] = _rows(session_factory, DciDelivery)
+    assert delivery.state == "delivered" and (report.delivered, report.abandoned) == (1, 0)
+
+
+def test_disabling_a_partner_drops_what_it_was_owed(
+    dci: TestClient, session_factory: sessionmaker[Session], partner_side: Receiver
+) -> None:
+    issued = _token(dci, session_factory, partner_side)
+    partner_side.script = [503]
+    dci.post(SEARCH, json=_search(partner_side), headers=bearer(issued))
+    with transaction(session_factory) as session:
+        deactivate_partner(session=session, actor=SYSTEM, client_id="cnss-amo")
+    [delivery] = _rows(session_factory, DciDelivery)
+    assert delivery.state == "abandoned" and delivery.body is None and delivery.last_error == "partner disabled"
+    with callback_http() as http:
+        assert (
+            run_once(session_factory, http, None, now=datetime.now(UTC) + timedelta(hours=1)).delivered.delivered == 0
+        )
+    assert len(partner_side.received) == 1

@@ -24,7 +24,7 @@ from sijill.dci.keys import jwks
 from sijill.dci.partners import authenticate_client, callback_allowed
 from sijill.dci.signing import SignatureRefusedError, verify_envelope
 from sijill.dci.tokens import issue_partner_token
-from sijill.dci.worker import run_now
+from sijill.dci.worker import run_now_in_background
 
 router = APIRouter(prefix="/dci", tags=["dci"])
 log = logging.getLogger(__name__)
@@ -260,8 +260,7 @@ def _accept(
     except RefusedError as refused:
         return answers.ack_refusal(refused.status, refused.code, refused.message)
     session.flush()
-    state = request.app.state
-    background.add_task(run_now, state.sessionmaker, state.dci_http, state.dci_signer, exchange.id)
+    background.add_task(run_now_in_background, request.app.state, exchange.id)
     return answers.ack(exchange.correlation_id)
 
 

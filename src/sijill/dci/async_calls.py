@@ -163,8 +163,9 @@ def run_exchange(factory: sessionmaker[Session], exchange_id: int) -> int | None
         with transaction(factory) as session:
             exchange = _claim(session, exchange_id)
             return None if exchange is None else _run(session, exchange)
-    except (ValidationError, KeyError, ValueError, LookupError, TypeError, ArithmeticError):
-        log.exception("DCI async message %s could not be run", exchange_id)
+    except (ValidationError, KeyError, ValueError, LookupError, TypeError, ArithmeticError) as exc:
+        # The class only: a validation error quotes the request, which may name a person.
+        log.error("DCI async message %s could not be run (%s)", exchange_id, type(exc).__name__)
         return _give_up(factory, exchange_id)
 
 

@@ -83,12 +83,6 @@ def claim_due(
     factory: sessionmaker[Session], now: datetime, limit: int, only: Sequence[int] | None = None
 ) -> list[Claimed]:
     with transaction(factory) as session:
-        due = select(DciDelivery.id).where(DciDelivery.state == PENDING, DciDelivery.next_attempt_at <= now)
-        # Looked for first without a lock: an idle worker must not take SQLite's write lock.
-        if session.execute(due.limit(1)).first() is None:
-            return []
-        if not is_postgres(session):
-            begin_sqlite_write(session)
         query = (
             select(DciDelivery)
             .join(DciPartner, DciPartner.id == DciDelivery.partner_id)
@@ -98,6 +92,11 @@ def claim_due(
         )
         if only is not None:
             query = query.where(DciDelivery.id.in_(list(only)))
+        # Looked for first without a lock: an idle worker must not take SQLite's write lock.
+        if session.execute(query.with_only_columns(DciDelivery.id)).first() is None:
+            return []
+        if not is_postgres(session):
+            begin_sqlite_write(session)
         if is_postgres(session):
             query = query.with_for_update(skip_locked=True, of=DciDelivery)
         claimed = []
@@ -112,14 +111,15 @@ def claim_due(
 
 
 def _refusal(response: httpx.Response) -> str | None:
-    """Why a 2xx answer still refuses the message: the standard's ERR/NACK acknowledgement."""
+    """Why a 2xx answer still refuses the message: the standard's ERR acknowledgement (a NACK
+    is "received, nothing will follow": delivered)."""
     try:
         document = response.json()
     except ValueError:
         return None
     message = document.get("message") if isinstance(document, dict) else None
     ack = message.get("ack_status") if isinstance(message, dict) else None
-    if ack in ("ERR", "NACK"):
+    if ack == "ERR":
         error = message.get("error") if isinstance(message, dict) else None
         code = error.get("code") if isinstance(error, dict) else None
         return f"ack {ack}" + (f" {code}" if isinstance(code, str) else "")
@@ -135,6 +135,8 @@ def send(http: httpx.Client, claimed: Claimed, sign: Signer | None) -> Outcome:
     except httpx.HTTPError as exc:
         # The class only: a message could quote the address or the body.
         return Outcome(claimed, type(exc).__name__)
+    except Exception as exc:  # an address httpx cannot even send to (InvalidURL): never will
+        return Outcome(claimed, type(exc).__name__, retryable=False)
     if response.is_success:
         refused = _refusal(response)
         return Outcome(claimed, refused, retryable=False) if refused else Outcome(claimed, None)
@@ -142,9 +144,10 @@ def send(http: httpx.Client, claimed: Claimed, sign: Signer | None) -> Outcome:
     return Outcome(claimed, f"HTTP {response.status_code}", retryable=retryable)
 
 
-def _record(session: Session, outcome: Outcome, now: datetime, report: DeliveryReport) -> None:
+def record_outcome(session: Session, outcome: Outcome, now: datetime, report: DeliveryReport) -> None:
     row = session.get(DciDelivery, outcome.claimed.id)
-    if row is None or row.state != PENDING:
+    # Only the latest claim records: one whose lease ran out and was claimed again has no say.
+    if row is None or row.state != PENDING or row.attempts != outcome.claimed.attempts:
         return
     details = {"action": row.action, "attempts": row.attempts, "partner_id": row.partner_id}
     if outcome.error is None:
@@ -183,16 +186,29 @@ def deliver_due(
     limit: int = 50,
     only: Sequence[int] | None = None,
 ) -> DeliveryReport:
-    """Send the messages whose time has come (or those of `only`, if due): one claim, then each
-    POST, then each outcome in its own short transaction."""
-    moment = now or datetime.now(UTC)
+    """Send up to `limit` messages whose time has come (or those of `only`, if due), each claimed
+    just before its POST, so that a lease covers one POST, never a queue of them."""
     report = DeliveryReport()
-    for claimed in claim_due(factory, moment, limit, only):
-        outcome = send(http, claimed, sign)
+    for _ in range(limit):
+        claimed = claim_due(factory, now or datetime.now(UTC), 1, only)
+        if not claimed:
+            break
+        outcome = send(http, claimed[0], sign)
         with transaction(factory) as session:
-            _record(session, outcome, now or datetime.now(UTC), report)
-        report.message_ids.append(claimed.message_id)
+            record_outcome(session, outcome, now or datetime.now(UTC), report)
+        report.message_ids.append(claimed[0].message_id)
     return report
+
+
+def drop_for_partner(session: Session, partner_id: int, now: datetime) -> int:
+    """A partner disabled: what it was owed is abandoned and its content erased at once, so that
+    no personal data waits for a partner that will not be called again."""
+    result = session.execute(
+        update(DciDelivery)
+        .where(DciDelivery.partner_id == partner_id, DciDelivery.state == PENDING)
+        .values(state=ABANDONED, body=None, last_error="partner disabled", next_attempt_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def forget_abandoned(session: Session, now: datetime) -> int:

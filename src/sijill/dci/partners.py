@@ -20,6 +20,7 @@ from sijill.access import audit
 from sijill.access.actor import Actor
 from sijill.access.roles import Permission
 from sijill.dci.criteria import Partner
+from sijill.dci.deliveries import drop_for_partner
 from sijill.dci.keys import jwk_public_key
 from sijill.dci.models import DciPartner
 from sijill.errors import SijillError, Text, invalid
@@ -64,17 +65,52 @@ def _check_codes(session: Session, territories: list[str] | None) -> None:
             )
 
 
-def _check_callback_prefix(prefix: str) -> str:
-    parts = urlsplit(prefix)
-    plain_ok = parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
-    if not parts.hostname or parts.query or parts.fragment or not (parts.scheme == "https" or plain_ok):
+# Characters a callback address never needs, which servers and clients read differently:
+# controls and spaces, backslashes, and encoded dots, slashes and backslashes.
+_UNSAFE_IN_URL = re.compile(r"[\x00-\x20\x7f\\]|%2[eEfF]|%5[cC]")
+
+
+@dataclass(frozen=True, slots=True)
+class _Address:
+    scheme: str
+    host: str
+    port: int
+    segments: tuple[str, ...]
+
+
+def _address(uri: str) -> _Address | None:
+    """A URL read the one way it will be sent, or None when it can be read more than one way."""
+    if _UNSAFE_IN_URL.search(uri):
+        return None
+    parts = urlsplit(uri)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname or parts.fragment:
+        return None
+    if parts.username is not None or parts.password is not None:
+        return None
+    try:
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError:
+        return None
+    segments = tuple(parts.path.split("/")[1:])
+    # A dot segment is resolved by the sender's HTTP client: /dci/../admin would leave the prefix.
+    if any(segment in (".", "..") for segment in segments):
+        return None
+    return _Address(scheme, parts.hostname.lower(), port, segments)
+
+
+def check_callback_prefix(prefix: str) -> str:
+    found = _address(prefix)
+    plain_ok = found is not None and found.scheme == "http" and found.host in LOOPBACK_HOSTS
+    if found is None or urlsplit(prefix).query or not (found.scheme == "https" or plain_ok):
         raise invalid(
             "callback",
             prefix,
             Text(
                 "عنوان الاستدعاء يجب أن يكون https كاملا",
                 "l'adresse de rappel doit être une URL https complète",
-                "a callback prefix is an absolute https URL without query (http only to localhost)",
+                "a callback prefix is an absolute https URL without user, query or dot segments "
+                "(http only to localhost)",
             ),
             Text(
                 "مثال: https://cnss.example.ma/dci/",
@@ -82,16 +118,25 @@ def _check_callback_prefix(prefix: str) -> str:
                 "for example https://cnss.example.ma/dci/",
             ),
         )
-    # A bare origin is closed with a slash, so that https://a.ma does not admit https://a.ma.evil.org.
-    return prefix if parts.path else prefix + "/"
+    return prefix if urlsplit(prefix).path else prefix + "/"
 
 
 def callback_allowed(partner: DciPartner, uri: str) -> bool:
-    """Whether `uri` is under one of the partner's registered callback prefixes."""
-    parts = urlsplit(uri)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+    """Whether `uri` is under one of the partner's registered callback prefixes: same scheme,
+    host and port, and the prefix's path segments first (so /dci admits /dci/on-search, never
+    /dci-other); an address that could be read two ways is never allowed."""
+    target = _address(uri)
+    if target is None:
         return False
-    return any(uri.startswith(prefix) for prefix in partner.callback_prefixes or [])
+    for prefix in partner.callback_prefixes or []:
+        base = _address(prefix)
+        if base is None:
+            continue
+        wanted = base.segments[:-1] if base.segments and base.segments[-1] == "" else base.segments
+        same_origin = (base.scheme, base.host, base.port) == (target.scheme, target.host, target.port)
+        if same_origin and target.segments[: len(wanted)] == wanted:
+            return True
+    return False
 
 
 def register_partner(
@@ -141,7 +186,7 @@ def register_partner(
                 Text("انظروا docs/dci.md", "Voir docs/dci.md", "see docs/dci.md for the field names"),
             )
     _check_codes(session, territories)
-    prefixes = [_check_callback_prefix(prefix) for prefix in callback_prefixes or []] or None
+    prefixes = [check_callback_prefix(prefix) for prefix in callback_prefixes or []] or None
     secret = secrets.token_urlsafe(32)
     partner = DciPartner(
         client_id=client_id,
@@ -208,7 +253,10 @@ def deactivate_partner(*, session: Session, actor: Actor, client_id: str) -> Dci
     found = active_partner(session, client_id)
     if found is not None:
         found.is_active = False
-        audit.record(session, actor, "dci.partner_deactivate", "dci_partner", client_id, None)
+        dropped = drop_for_partner(session, found.id, datetime.now(UTC))
+        audit.record(
+            session, actor, "dci.partner_deactivate", "dci_partner", client_id, None, {"messages_dropped": dropped}
+        )
     return found
 
 

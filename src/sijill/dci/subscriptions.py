@@ -16,11 +16,12 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from sijill.db import is_postgres
 from sijill.dci import answers
 from sijill.dci.auth import Caller
 from sijill.dci.criteria import Filter, IdLookup, ItemRejectedError, SearchRejectedError
 from sijill.dci.exchanges import LOCALES, REG_TYPE, check_reference, close_exchange, items_answer, rejected_item
-from sijill.dci.models import DciExchange, DciSubscription
+from sijill.dci.models import DciExchange, DciPartner, DciSubscription
 from sijill.dci.query_parse import parse_query
 from sijill.dci.subscription_envelope import SubscribeEnvelope, SubscribeItem, UnsubscribeEnvelope
 
@@ -255,6 +256,10 @@ def answer_subscribe(
         raise ValueError("a subscription needs the exchange's sender_uri: notifications go there")
     message = envelope.message
     now = datetime.now(UTC)
+    if is_postgres(session):
+        # One subscribe message of a partner at a time, so that two sent at once cannot both
+        # find no standing subscription and both add the same one (SQLite has one writer anyway).
+        session.execute(select(DciPartner.id).where(DciPartner.id == who.row.id).with_for_update())
     standing = _standing(_active(session, who.row.id, now))
     answered: list[dict[str, Any]] = []
     kept: list[dict[str, Any]] = []

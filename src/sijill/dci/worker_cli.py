@@ -17,7 +17,7 @@ from sijill.db import make_sessionmaker
 from sijill.dci.deliveries import resend
 from sijill.dci.models import DciDelivery, DciPartner
 from sijill.dci.outbox import ABANDONED, DELIVERED, PENDING
-from sijill.dci.worker import PURGE_EVERY, callback_http, message_signer, run_once
+from sijill.dci.worker import PurgeClock, callback_http, message_signer, run_once
 from sijill.errors import SijillError, Text
 
 STATES = (PENDING, ABANDONED, DELIVERED)
@@ -32,11 +32,10 @@ def worker(
     settings = get_settings()
     factory = make_sessionmaker(engine_from_settings())
     sign = message_signer(settings)
-    passes = 0
+    clock = PurgeClock()
     with callback_http() as http:
         while True:
-            passes += 1
-            report = run_once(factory, http, sign, purge=once or passes % max(1, int(PURGE_EVERY / interval)) == 1)
+            report = run_once(factory, http, sign, purge=clock.due())
             sent = report.delivered
             console.print(
                 f"{report.run} run, {report.notified} notification(s), {sent.delivered} delivered, "
