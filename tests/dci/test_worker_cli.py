@@ -13,6 +13,8 @@ from sijill.dci.outbox import enqueue
 from sijill.dci.partners import register_partner
 from tests.conftest import SYSTEM
 from tests.dci.receiver_support import receiver
+from tests.dci.test_subscriptions import PROVINCE, predicate, register, subscribed_code
+from tests.factories import seed_territory
 from tests.test_cli import sijill
 
 
@@ -71,3 +73,19 @@ def test_bad_worker_commands_exit_2(tmp_path: Path) -> None:
     with transaction(factory) as session:
         assert session.execute(select(DciPartner)).first() is None
         assert session.execute(select(DciDelivery)).first() is None
+
+
+def test_subscriptions_are_listed_without_their_filters(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'dci.db'}"
+    assert sijill("db", "upgrade", db_url=url).returncode == 0
+    factory = make_sessionmaker(make_engine(url))
+    with transaction(factory) as session:
+        seed_territory(session, SYSTEM)
+    register(factory, "cnss-amo", [PROVINCE])
+    code = subscribed_code(factory, "cnss-amo", query=predicate("poverty_score", "le", "7.123456"))
+    listed = sijill("dci", "subscriptions", db_url=url)
+    assert listed.returncode == 0, listed.stderr
+    assert code[:8] in listed.stdout and "REGISTER" in listed.stdout and "predicate" in listed.stdout
+    assert "7.123456" not in listed.stdout
+    other = sijill("dci", "subscriptions", "--client-id", "nobody", db_url=url)
+    assert code[:8] not in other.stdout

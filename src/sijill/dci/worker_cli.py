@@ -1,5 +1,6 @@
-"""`sijill dci worker|deliveries|resend`: running the DCI interface's background work outside
-the API process, and what an administrator sees of the messages owed to partners."""
+"""`sijill dci worker|deliveries|resend|subscriptions`: running the DCI interface's background
+work outside the API process, and what an administrator sees of the messages owed to partners
+and of their subscriptions."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sijill.cli_support import cli_actor, cli_transaction, console, engine_from_
 from sijill.config import get_settings
 from sijill.db import make_sessionmaker
 from sijill.dci.deliveries import resend
-from sijill.dci.models import DciDelivery, DciPartner
+from sijill.dci.models import DciDelivery, DciPartner, DciSubscription
 from sijill.dci.outbox import ABANDONED, DELIVERED, PENDING
 from sijill.dci.worker import PurgeClock, callback_http, message_signer, run_once
 from sijill.errors import SijillError, Text
@@ -112,7 +113,39 @@ def resend_command(
     console.print(f"message {delivery_id} will be sent again")
 
 
+def subscriptions(
+    client_id: Annotated[str | None, typer.Option("--client-id", help="one partner's only")] = None,
+    ended: Annotated[bool, typer.Option("--ended", help="also those unsubscribed")] = False,
+) -> None:
+    """The partners' subscriptions: what they are notified of and how far the sweep has read,
+    never their filters (an identifier filter names a person)."""
+    with cli_transaction() as session:
+        query = (
+            select(DciSubscription, DciPartner.client_id)
+            .join(DciPartner, DciPartner.id == DciSubscription.partner_id)
+            .order_by(DciPartner.client_id, DciSubscription.id)
+        )
+        if client_id is not None:
+            query = query.where(DciPartner.client_id == client_id)
+        if not ended:
+            query = query.where(DciSubscription.status == "subscribe")
+        table = Table("code", "partner", "event", "filter type", "records", "status", "seen until", "ends")
+        for row, partner in session.execute(query).all():
+            table.add_row(
+                row.code,
+                partner,
+                row.reg_event_type,
+                row.filter_type,
+                row.notify_record_type,
+                row.status,
+                row.seen_until.strftime("%Y-%m-%d %H:%M:%S"),
+                row.ends_at.strftime("%Y-%m-%d") if row.ends_at else "",
+            )
+        console.print(table)
+
+
 def register_worker_commands(app: typer.Typer) -> None:
     app.command("worker")(worker)
+    app.command("subscriptions")(subscriptions)
     app.command("deliveries")(deliveries)
     app.command("resend")(resend_command)
