@@ -39,15 +39,7 @@ from sijill.dci.exchanges import REG_TYPE
 from sijill.dci.models import DciPartner, DciSubscription
 from sijill.dci.outbox import enqueue
 from sijill.dci.partners import callback_allowed
-from sijill.dci.search import build_records
-from sijill.dci.search_filters import (
-    Context,
-    compile_filter,
-    group_filter,
-    group_lookup,
-    member_lookup,
-    partner_scope,
-)
+from sijill.dci.search import build_records, matching_keys
 from sijill.dci.subscriptions import (
     INDEX_CHANGE,
     NEW_MEMBER,
@@ -219,31 +211,13 @@ def _event(kind: str, sweep: Sweep, member: bool) -> ColumnElement[bool]:
 
 
 def _matching(subscription: DciSubscription, query: IdLookup | Filter, partner: Partner, sweep: Sweep) -> Any:
-    """The keys of every event of the window, in the partner's territories, matching the filter
-    as the same search would: Group, household ids; Member, (membership, household) ids."""
+    """The keys of every event of the window that the same search would find."""
     member = subscription.notify_record_type == "Member"
-    statement: Select[*tuple[Any, ...]]
-    if member:
-        statement = (
-            select(HouseholdMember.id, HouseholdMember.household_id)
-            .join(Household, Household.id == HouseholdMember.household_id)
-            .join(Person, Person.id == HouseholdMember.person_id)
-            .where(HouseholdMember.valid_to.is_(None))
-            .order_by(Household.id, HouseholdMember.id)
-        )
-    else:
-        statement = select(Household.id).order_by(Household.id)
-    if isinstance(query, IdLookup):
-        condition = member_lookup(query) if member else group_lookup(query)
-    elif member:
-        condition = compile_filter(query, Context(Person, sweep.day))
-    else:
-        condition = group_filter(query, sweep.day)
-    return statement.where(
-        Household.status == "active",
-        partner_scope(partner),
-        condition,
-        _event(subscription.reg_event_type, sweep, member),
+    order = (Household.id, HouseholdMember.id) if member else (Household.id,)
+    return (
+        matching_keys(query, partner, sweep.day, member=member)
+        .where(_event(subscription.reg_event_type, sweep, member))
+        .order_by(*order)
     )
 
 

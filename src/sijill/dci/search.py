@@ -31,7 +31,7 @@ from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import KeyedColumnElement
 
-from sijill.dci.criteria import Criteria, Found, IdLookup, Partner, Sort
+from sijill.dci.criteria import Criteria, Filter, Found, IdLookup, Partner, Sort
 from sijill.dci.mapping import (
     HouseholdFacts,
     MemberFacts,
@@ -111,27 +111,30 @@ def _sort_columns(sort: Sequence[Sort], member: bool) -> list[Any]:
 # --- the search ---------------------------------------------------------------------------------
 
 
-def _matching(criteria: Criteria, partner: Partner, day: date) -> Select[*tuple[Any, ...]]:
-    """The keys of every matching record, confined to the partner's territories."""
-    member = criteria.entity == "Member"
-    query: Select[*tuple[Any, ...]]
+def matching_keys(query: IdLookup | Filter, partner: Partner, day: date, *, member: bool) -> Select[*tuple[Any, ...]]:
+    """The keys of every record a query matches, confined to the partner's territories: Group,
+    household ids; Member, (membership, household) ids. A subscription's filter is this too."""
+    keys: Select[*tuple[Any, ...]]
     if member:
-        query = (
+        keys = (
             select(HouseholdMember.id, HouseholdMember.household_id)
             .join(Household, Household.id == HouseholdMember.household_id)
             .join(Person, Person.id == HouseholdMember.person_id)
             .where(HouseholdMember.valid_to.is_(None))
         )
     else:
-        query = select(Household.id)
-    query = query.where(Household.status == "active", partner_scope(partner))
-    if isinstance(criteria.query, IdLookup):
-        condition = member_lookup(criteria.query) if member else group_lookup(criteria.query)
+        keys = select(Household.id)
+    if isinstance(query, IdLookup):
+        condition = member_lookup(query) if member else group_lookup(query)
     elif member:
-        condition = compile_filter(criteria.query, Context(Person, day))
+        condition = compile_filter(query, Context(Person, day))
     else:
-        condition = group_filter(criteria.query, day)
-    return query.where(condition)
+        condition = group_filter(query, day)
+    return keys.where(Household.status == "active", partner_scope(partner), condition)
+
+
+def _matching(criteria: Criteria, partner: Partner, day: date) -> Select[*tuple[Any, ...]]:
+    return matching_keys(criteria.query, partner, day, member=criteria.entity == "Member")
 
 
 def search(session: Session, partner: Partner, criteria: Criteria, *, today: date | None = None) -> Found:
