@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from sijill.access.models import AuditEntry
@@ -460,3 +460,17 @@ def test_disabling_a_partner_drops_what_it_was_owed(
             run_once(session_factory, http, None, now=datetime.now(UTC) + timedelta(hours=1)).delivered.delivered == 0
         )
     assert len(partner_side.received) == 1
+
+
+def test_a_pending_message_without_content_is_closed_not_claimed_forever(
+    dci: TestClient, session_factory: sessionmaker[Session], partner_side: Receiver
+) -> None:
+    _token(dci, session_factory, partner_side)
+    _owe_directly(session_factory, partner_side.url(), "m-empty")
+    with transaction(session_factory) as session:
+        session.execute(update(DciDelivery).values(body=None))
+    with callback_http() as http:
+        assert deliver_due(session_factory, http, sign=None).delivered == 0
+    [delivery] = _rows(session_factory, DciDelivery)
+    assert delivery.state == "abandoned" and delivery.last_error == "no content to send"
+    assert partner_side.received == []

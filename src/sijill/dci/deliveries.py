@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -55,10 +55,8 @@ Signer = Callable[[dict[str, Any], dict[str, Any] | None], str]
 @dataclass(frozen=True, slots=True)
 class Claimed:
     id: int
-    partner_id: int
     url: str
-    action: str
-    message_id: str
+    # The claim's own attempt number: only the latest claim of a row may record its outcome.
     attempts: int
     body: dict[str, Any]
 
@@ -76,7 +74,6 @@ class DeliveryReport:
     delivered: int = 0
     retried: int = 0
     abandoned: int = 0
-    message_ids: list[str] = field(default_factory=list)
 
 
 def claim_due(
@@ -103,10 +100,11 @@ def claim_due(
         for row in session.execute(query).scalars():
             row.attempts += 1
             row.next_attempt_at = now + LEASE
-            if row.body is not None:
-                claimed.append(
-                    Claimed(row.id, row.partner_id, row.url, row.action, row.message_id, row.attempts, row.body)
-                )
+            if row.body is None:
+                # Nothing left to send (erased by hand, say): closed rather than claimed forever.
+                row.state, row.last_error = ABANDONED, "no content to send"
+            else:
+                claimed.append(Claimed(row.id, row.url, row.attempts, row.body))
         return claimed
 
 
@@ -196,7 +194,6 @@ def deliver_due(
         outcome = send(http, claimed[0], sign)
         with transaction(factory) as session:
             record_outcome(session, outcome, now or datetime.now(UTC), report)
-        report.message_ids.append(claimed[0].message_id)
     return report
 
 
