@@ -291,3 +291,28 @@ def test_registration_answers_with_the_data_rules_it_breaks_without_blocking(cli
         phone=None,
     ).json()
     assert not {"phone_missing", "cin_missing"} & {w["rule"] for w in child["warnings"]}
+
+
+def test_a_given_name_nobody_else_carries_is_warned_until_someone_does(client: TestClient, login: Login) -> None:
+    agent = login("agent_a")
+    rare = {"given_name_lat": "Zakariyae", "given_name_ar": "زكرياء"}
+
+    def rules(response: Any) -> set[str]:
+        assert response.status_code == 201, response.text
+        return {w["rule"] for w in response.json()["warnings"]}
+
+    assert "given_name_rare" in rules(register(client, agent, **rare))
+    # A second carrier, in another family: the name is no longer rare, for them or anyone after.
+    other_family = {"family_name_lat": "Bennani", "family_name_ar": "بناني", "birth_date": "1972-09-30"}
+    assert "given_name_rare" not in rules(
+        register(client, agent, **rare, **other_family, cin="K998877", phone="0662000111", father_given_name_lat="Omar")
+    )
+    # Carried already by someone of another annex, out of the agent's sight: the register as a
+    # whole is what counts.
+    karima = {"given_name_lat": "Karima", "given_name_ar": "كريمة", "sex": "F", "father_given_name_lat": "Said"}
+    assert "given_name_rare" in rules(
+        register(client, login("agent_b"), **karima, birth_date="1961-01-01", cin="K112233", annex_code=ANNEX_B)
+    )
+    assert "given_name_rare" not in rules(
+        register(client, agent, **karima, family_name_lat="Fassi", birth_date="1999-12-31", cin="K445566", phone=None)
+    )

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sijill.population.models import Person
@@ -36,16 +36,16 @@ def person_warnings(
     """The data-quality rules a checked (normalised) registration breaks, as problems to show."""
     carriers = 0
     if given_key is not None:
-        carriers = (
-            session.scalar(
-                select(func.count()).select_from(Person).where(Person.given_key == given_key, Person.status != "merged")
-            )
-            or 0
-        )
+        # The rule asks only whether anyone else carries the name: one row found is the answer.
+        # Counting them all read 140,000 index entries for a Mohamed in a register of a million,
+        # and took the registration's p99 from about 0.2 s to 1 s under load.
+        another = select(Person.id).where(Person.given_key == given_key, Person.status != "merged").limit(1)
+        carriers = 1 if session.scalar(another) is not None else 0
     frame = pl.DataFrame([{name: record.get(name) for name in _COLUMNS}], schema=_COLUMNS).with_columns(
         pl.lit(0).alias("key"),
         age_expr(today).alias("age"),
-        # The person being registered is one more carrier of the name.
+        # The person being registered is one more carrier of the name (others counted up to one:
+        # enough for the rule, which asks whether the count is 1).
         pl.lit(carriers + 1 if given_key is not None else None, dtype=pl.Int64).alias("given_key_count"),
     )
     broken = broken_rules(frame, PERSON_RULES, today, "key")["rule"].to_list()
