@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from sijill.access import audit
 from sijill.access.actor import Actor
 from sijill.access.roles import Permission
 from sijill.access.scope import in_scope
+from sijill.bulk import table_of
 from sijill.errors import NotFoundError, SijillError, Text
 from sijill.population.candidates import Candidate, NameKeys, find_candidates
 from sijill.population.checks import checked_record
@@ -33,25 +34,41 @@ def _json_default(value: Any) -> str:
     raise TypeError(type(value).__name__)
 
 
-def create_person(session: Session, actor: Actor, record: dict[str, Any], keys: NameKeys) -> Person:
-    """Issue an IDCS and write the person, in the caller's transaction."""
+class Created(NamedTuple):
+    """A person just written: its row id, and the record as written."""
+
+    id: int
+    person: PersonOut
+
+
+def create_person(session: Session, actor: Actor, record: dict[str, Any], keys: NameKeys) -> Created:
+    """Issue an IDCS and write the person, in the caller's transaction.
+
+    One Core INSERT: the ORM's unit of work cost about half a millisecond of a registration's
+    CPU for a row nothing else in the request changes."""
     (number,) = issue(session, 1, issued_by=actor.username)
     now = datetime.now(UTC)
-    person = Person(
-        idcs=number,
+    values = {
+        "idcs": number,
         **record,
-        given_key=keys.given,
-        family_key=keys.family,
-        father_key=keys.father,
-        status="active",
-        created_by=actor.username,
-        created_at=now,
-        updated_by=actor.username,
-        updated_at=now,
-    )
-    session.add(person)
-    session.flush()
-    return person
+        "given_key": keys.given,
+        "family_key": keys.family,
+        "father_key": keys.father,
+        "status": "active",
+        "version": 1,
+        "created_by": actor.username,
+        "created_at": now,
+        "updated_by": actor.username,
+        "updated_at": now,
+    }
+    person_id: int = session.connection().execute(_INSERT_PERSON, values).scalar_one()
+    return Created(person_id, PersonOut.model_validate({**values, "death_date": None}))
+
+
+_PERSON = table_of(Person)
+_REGISTRATION = table_of(Registration)
+_INSERT_PERSON = insert(_PERSON).returning(_PERSON.c.id)
+_INSERT_REGISTRATION = insert(_REGISTRATION).returning(_REGISTRATION.c.id)
 
 
 def register_person(*, session: Session, actor: Actor, data: PersonIn, today: date | None = None) -> RegistrationOut:
@@ -64,53 +81,66 @@ def register_person(*, session: Session, actor: Actor, data: PersonIn, today: da
     candidates = [c for c in find_candidates(session, record, keys) if c.strong]
     # Without candidates the person is written first, so the registration is inserted once,
     # already pointing at it.
-    person = None if candidates else create_person(session, actor, record, keys)
-    registration = Registration(
-        annex_code=record["annex_code"],
-        submitted=json.dumps(record, default=_json_default, ensure_ascii=False, sort_keys=True),
+    created = None if candidates else create_person(session, actor, record, keys)
+    submitted_at = datetime.now(UTC)
+    registration = {
+        "annex_code": record["annex_code"],
+        "submitted": json.dumps(record, default=_json_default, ensure_ascii=False, sort_keys=True),
+        "submitted_by": actor.username,
+        "submitted_at": submitted_at,
+        "status": "pending_review" if candidates else "issued",
+        "person_id": None if created is None else created.id,
+    }
+    connection = session.connection()
+    registration_id: int = connection.execute(_INSERT_REGISTRATION, registration).scalar_one()
+    answer = RegistrationOut(
+        registration_id=registration_id,
+        status=registration["status"],
+        annex_code=registration["annex_code"],
         submitted_by=actor.username,
-        submitted_at=datetime.now(UTC),
-        status="pending_review" if candidates else "issued",
-        person_id=None if person is None else person.id,
+        submitted_at=submitted_at,
+        person=None if created is None else created.person,
+        warnings=warnings,
     )
-    session.add(registration)
-    session.flush()
     if candidates:
-        for candidate in candidates:
-            session.add(
-                RegistrationCandidate(
-                    registration_id=registration.id,
-                    person_id=candidate.person.id,
-                    score=candidate.score,
-                    reasons=json.dumps(candidate.reasons, sort_keys=True),
-                )
-            )
+        connection.execute(
+            insert(RegistrationCandidate),
+            [
+                {
+                    "registration_id": registration_id,
+                    "person_id": candidate.person.id,
+                    "score": candidate.score,
+                    "reasons": json.dumps(candidate.reasons, sort_keys=True),
+                }
+                for candidate in candidates
+            ],
+        )
         audit.record(
             session,
             actor,
             "registration.held",
             "registration",
-            str(registration.id),
-            registration.annex_code,
+            str(registration_id),
+            answer.annex_code,
             {"candidates": len(candidates)},
         )
-        return _out(registration, None, [], warnings=warnings)
-    assert person is not None  # no candidates: created above
+        return answer
+    assert created is not None  # no candidates: created above
     audit.record(
         session,
         actor,
         "person.register",
         "person",
-        person.idcs,
-        person.annex_code,
-        {"registration": registration.id, "warnings": [w["rule"] for w in warnings]},
+        created.person.idcs,
+        created.person.annex_code,
+        {"registration": registration_id, "warnings": [w["rule"] for w in warnings]},
     )
-    return _out(registration, person, [], warnings=warnings)
+    return answer
 
 
 def _out(
     registration: Registration,
-    person: Person | None,
+    person: PersonOut | None,
     candidates: list[Candidate],
     with_submission: bool = False,
     warnings: list[dict[str, Any]] | None = None,
@@ -121,7 +151,7 @@ def _out(
         annex_code=registration.annex_code,
         submitted_by=registration.submitted_by,
         submitted_at=registration.submitted_at,
-        person=PersonOut.model_validate(person) if person is not None else None,
+        person=person,
         candidates=[
             CandidateOut(person=PersonOut.model_validate(c.person), score=c.score, reasons=c.reasons)
             for c in candidates
@@ -161,6 +191,7 @@ def show_registration(*, session: Session, actor: Actor, registration_id: int) -
         actor.require(Permission.PERSON_READ)
     candidates = _stored_candidates(session, registration_id) if reviewer else []
     person = session.get(Person, registration.person_id) if registration.person_id else None
+    person_out = None if person is None else PersonOut.model_validate(person)
     if candidates:
         # Candidates may live outside the reviewer's territory: deciding needs them, so each view is traced.
         audit.record(
@@ -173,7 +204,7 @@ def show_registration(*, session: Session, actor: Actor, registration_id: int) -
             {"candidates": [c.person.idcs for c in candidates]},
         )
     return _out(
-        registration, person, candidates, with_submission=reviewer or registration.submitted_by == actor.username
+        registration, person_out, candidates, with_submission=reviewer or registration.submitted_by == actor.username
     )
 
 
@@ -241,11 +272,12 @@ def decide(*, session: Session, actor: Actor, registration_id: int, data: Decisi
         person = chosen.person
         assert isinstance(person, Person)  # stored candidates are loaded as whole records
         registration.status = "same_person"
+        person_id, chosen_out = person.id, PersonOut.model_validate(person)
     else:
         record["birth_date"] = date.fromisoformat(record["birth_date"]) if record.get("birth_date") else None
-        person = create_person(session, actor, record, NameKeys.of(record))
+        person_id, chosen_out = create_person(session, actor, record, NameKeys.of(record))
         registration.status = "different"
-    registration.person_id = person.id
+    registration.person_id = person_id
     registration.decided_by = actor.username
     registration.decided_at = datetime.now(UTC)
     registration.decision_note = data.note
@@ -256,6 +288,6 @@ def decide(*, session: Session, actor: Actor, registration_id: int, data: Decisi
         "registration",
         str(registration.id),
         registration.annex_code,
-        {"idcs": person.idcs},
+        {"idcs": chosen_out.idcs},
     )
-    return _out(registration, person, [])
+    return _out(registration, chosen_out, [])

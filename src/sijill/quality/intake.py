@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sijill.population.models import Person
-from sijill.quality.data_rules import PERSON_RULES, age_expr, broken_rules
+from sijill.quality.data_rules import PERSON_RULES, age_expr
 
 _COLUMNS = {
     "birth_year": pl.Int64(),
@@ -42,13 +42,15 @@ def person_warnings(
         another = select(Person.id).where(Person.given_key == given_key, Person.status != "merged").limit(1)
         carriers = 1 if session.scalar(another) is not None else 0
     frame = pl.DataFrame([{name: record.get(name) for name in _COLUMNS}], schema=_COLUMNS).with_columns(
-        pl.lit(0).alias("key"),
         age_expr(today).alias("age"),
         # The person being registered is one more carrier of the name (others counted up to one:
         # enough for the rule, which asks whether the count is 1).
         pl.lit(carriers + 1 if given_key is not None else None, dtype=pl.Int64).alias("given_key_count"),
     )
-    broken = broken_rules(frame, PERSON_RULES, today, "key")["rule"].to_list()
+    # Every rule in one pass over the row (a filter per rule cost 0.8 ms a registration).
+    flags = frame.select(rule.broken(today).fill_null(False).alias(rule.code) for rule in PERSON_RULES).row(
+        0, named=True
+    )
     return [
         {
             "rule": rule.code,
@@ -57,5 +59,5 @@ def person_warnings(
             "fix": rule.fix.as_dict(),
         }
         for rule in PERSON_RULES
-        if rule.code in broken
+        if flags[rule.code]
     ]
