@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, event, insert, select, update
+from sqlalchemy import BigInteger, Table, bindparam, event, insert, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from sijill.access.actor import Actor
@@ -75,6 +75,15 @@ def record(
 
 _LOG = cast(Table, AuditEntry.__table__)
 _HEAD = cast(Table, AuditHead.__table__)
+# Built once: they run at every audited commit, while other writers wait for the head.
+_BUMP_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(last_seq=_HEAD.c.last_seq + bindparam("lines", type_=BigInteger))
+    .returning(_HEAD.c.last_seq, _HEAD.c.last_hash)
+)
+_INSERT_LINES = insert(_LOG)
+_SET_TIP = update(_HEAD).where(_HEAD.c.id == 1).values(last_hash=bindparam("tip"))
 
 
 @event.listens_for(Session, "before_commit")
@@ -90,19 +99,14 @@ def _append_pending(session: Session) -> None:
     connection = session.connection()
     # Bumping the head row first takes its write lock, which serialises appenders on PostgreSQL
     # (row lock) and SQLite (database write lock): two writers never chain onto the same tip.
-    last_seq, prev_hash = connection.execute(
-        update(_HEAD)
-        .where(_HEAD.c.id == 1)
-        .values(last_seq=_HEAD.c.last_seq + len(pending))
-        .returning(_HEAD.c.last_seq, _HEAD.c.last_hash)
-    ).one()
+    last_seq, prev_hash = connection.execute(_BUMP_HEAD, {"lines": len(pending)}).one()
     rows = []
     for seq, entry in enumerate(pending, start=last_seq - len(pending) + 1):
         entry.seq, entry.prev_hash = seq, prev_hash
         entry.row_hash = prev_hash = chain_hash(prev_hash, entry)
         rows.append({column.key: getattr(entry, column.key) for column in _LOG.columns})
-    connection.execute(insert(_LOG), rows)
-    connection.execute(update(_HEAD).where(_HEAD.c.id == 1).values(last_hash=prev_hash))
+    connection.execute(_INSERT_LINES, rows)
+    connection.execute(_SET_TIP, {"tip": prev_hash})
 
 
 @event.listens_for(Session, "after_transaction_create")

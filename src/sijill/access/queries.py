@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from sijill.access.actor import Actor
@@ -24,18 +24,17 @@ def actor_for(user: User | Row[*tuple[Any, ...]], source: str) -> Actor:
     )
 
 
+_USERS = cast(Table, User.__table__)
+# Built once: every request runs it, and building an ORM statement costs more than running it.
+_ACTIVE_ACTOR = select(_USERS.c.id, _USERS.c.username, _USERS.c.role, _USERS.c.scope_code).where(
+    _USERS.c.username == bindparam("username"), _USERS.c.is_active.is_(True)
+)
+
+
 def active_actor(session: Session, username: str, source: str) -> Actor | None:
     """The acting identity of an active user, read on every request (so that disabling an account
     takes effect at once) with one light statement: the request needs four columns, not a user."""
-    row = (
-        session.connection()
-        .execute(
-            select(User.id, User.username, User.role, User.scope_code).where(
-                User.username == username, User.is_active.is_(True)
-            )
-        )
-        .one_or_none()
-    )
+    row = session.connection().execute(_ACTIVE_ACTOR, {"username": username}).one_or_none()
     return None if row is None else actor_for(row, source)
 
 

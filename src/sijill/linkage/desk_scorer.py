@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from sijill.linkage.features import FEATURE_COLUMNS
@@ -61,18 +61,18 @@ def compile_model(run_id: int, threshold: float, model: dict[str, Any]) -> Compi
     return CompiledModel(run_id, threshold, math.log2(probability / (1 - probability)), sql, tuple(names))
 
 
+_RUNS = cast(Table, DedupRun.__table__)
+# Built once: every registration runs it.
+_LATEST_NATIONAL_RUN = (
+    select(_RUNS.c.id, _RUNS.c.threshold).where(_RUNS.c.scope_code.is_(None)).order_by(_RUNS.c.id.desc()).limit(1)
+)
 # Compiled models by (run, threshold): a run's model never changes, so it is read and compiled once.
 _COMPILED: dict[tuple[int, float], CompiledModel] = {}
 
 
 def current_model(session: Session) -> CompiledModel | None:
     """The model of the latest national run, if there has been one."""
-    row = session.execute(
-        select(DedupRun.id, DedupRun.threshold)
-        .where(DedupRun.scope_code.is_(None))
-        .order_by(DedupRun.id.desc())
-        .limit(1)
-    ).first()
+    row = session.connection().execute(_LATEST_NATIONAL_RUN).first()
     if row is None:
         return None
     key = (int(row[0]), float(row[1]))

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from sijill.access.actor import Actor
 from sijill.access.scope import code_in_scope
+from sijill.bulk import table_of
 from sijill.errors import SijillError, Text
 from sijill.population.validation import check_person
 from sijill.territory.models import TerritoryUnit
@@ -22,6 +23,10 @@ REGISTER_FIELDS = (
 )  # fmt: skip
 
 
+_UNITS = table_of(TerritoryUnit)
+_ANNEX = select(_UNITS.c.code).where(_UNITS.c.code == bindparam("code"), _UNITS.c.level == "annex")
+
+
 def writable_annexes(session: Session, actor: Actor, annex_code: str | None) -> set[str]:
     """The annex, if it exists and the actor may write there; an empty set otherwise.
 
@@ -30,11 +35,7 @@ def writable_annexes(session: Session, actor: Actor, annex_code: str | None) -> 
     """
     if not annex_code or not code_in_scope(actor, annex_code):
         return set()
-    found = (
-        session.connection()
-        .execute(select(TerritoryUnit.code).where(TerritoryUnit.code == annex_code, TerritoryUnit.level == "annex"))
-        .scalar_one_or_none()
-    )
+    found = session.connection().execute(_ANNEX, {"code": annex_code}).scalar_one_or_none()
     return {found} if found else set()
 
 

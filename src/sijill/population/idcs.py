@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
+from typing import cast
 
 import numpy as np
 import polars as pl
 from numpy.typing import NDArray
-from sqlalchemy import text
+from sqlalchemy import Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -160,11 +161,16 @@ def lock_ledger(session: Session) -> None:
         begin_sqlite_write(session)  # one writer at a time on SQLite
 
 
+_LEDGER = cast(Table, IssuedIdcs.__table__)
+# Built once per dialect: an online registration runs it every time.
+_INSERT_FREE = {
+    name: insert(_LEDGER).on_conflict_do_nothing(index_elements=[_LEDGER.c.number]).returning(_LEDGER.c.number)
+    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+
+
 def _issue_few(session: Session, count: int, *, issued_by: str, scheme: CheckDigitScheme) -> list[str]:
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(IssuedIdcs).on_conflict_do_nothing(index_elements=[IssuedIdcs.number]).returning(IssuedIdcs.number)
-    )
+    statement = _INSERT_FREE[session.get_bind().dialect.name]
     issued: list[str] = []
     now = datetime.now(UTC)
     while len(issued) < count:
