@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from datetime import UTC, datetime
 
@@ -90,6 +91,21 @@ def test_issue_reserves_distinct_numbers(session_factory: sessionmaker[Session])
         assert session.execute(select(func.count()).select_from(IssuedIdcs)).scalar_one() == 30_000
 
 
+def test_numbers_issued_one_at_a_time_are_distinct_strong_and_not_in_order(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """The online issuer hands out candidates drawn ahead in bulk: they stay valid, strong and
+    distinct, and their order says nothing about when they were issued."""
+    numbers = []
+    for _ in range(300):
+        with transaction(session_factory) as session:
+            numbers += issue(session, 1, issued_by="desk")
+    assert len(set(numbers)) == 300
+    assert all(verhoeff_valid(n) and not is_weak(n) for n in numbers)
+    ascending = sum(a < b for a, b in itertools.pairwise(numbers))
+    assert 100 < ascending < 200  # about half, as for any random order
+
+
 def test_rolled_back_issue_leaves_no_reservation(session_factory: sessionmaker[Session]) -> None:
     with pytest.raises(RuntimeError), transaction(session_factory) as session:  # noqa: PT012
         issue(session, 10, issued_by="test")
@@ -108,6 +124,7 @@ def tiny_pool(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return np.array(rng.choice(pool, size=count), dtype="U10")
 
     monkeypatch.setattr(idcs_module, "draw_numbers", from_pool)
+    monkeypatch.setattr(idcs_module, "_drawn", {})  # nothing drawn ahead before the pool was set
     return pool
 
 
