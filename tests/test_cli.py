@@ -132,6 +132,41 @@ def test_upgrade_users_and_audit_verify_flow(fresh_sqlite: str) -> None:
     assert "BROKEN at row 2" in broken.stderr
 
 
+def test_usage_errors_exit_2_without_a_traceback(fresh_sqlite: str) -> None:
+    for args in (("persons", "nonexistent"), ("nonexistent",), ("persons", "show", "--no-such-option")):
+        result = sijill(*args, db_url=fresh_sqlite)
+        assert result.returncode == 2, args
+        assert "Traceback" not in result.stderr and "Usage" in result.stderr, args
+
+
+def test_every_command_is_listed_and_a_command_imports_only_its_own_context(fresh_sqlite: str) -> None:
+    listed = sijill("--help", db_url=fresh_sqlite, extra_env={"COLUMNS": "200"})
+    assert listed.returncode == 0
+    for name in ("persons", "households", "quality", "dci", "dedup", "cnss-sim", "audit", "db", "bench"):
+        assert f" {name} " in listed.stdout, name
+    # One app of one command stays a group, as it was under add_typer.
+    assert sijill("audit", "--help", db_url=fresh_sqlite).returncode == 0
+    assert "verify" in sijill("audit", "--help", db_url=fresh_sqlite).stdout
+    # The register's commands start without the detectors' scipy, Splink or the web stack.
+    probe = (
+        "import sys, atexit\n"
+        "atexit.register(lambda: print(sorted(m for m in ('scipy', 'splink', 'fastapi') if m in sys.modules)))\n"
+        "from sijill.cli import main\n"
+        "sys.argv = ['sijill', 'persons', '--help']\n"
+        "main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SIJILL_DATABASE_URL": fresh_sqlite},
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_unknown_benchmark_is_a_clear_error(fresh_sqlite: str) -> None:
     result = sijill("bench", "nope", db_url=fresh_sqlite)
     assert result.returncode == 2

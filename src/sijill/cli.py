@@ -10,54 +10,54 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from sijill.access.cli import audit_app, users_app
+from sijill.cli_lazy import LazyCommand, lazy_group
 from sijill.cli_support import console, engine_from_settings, err_console
-from sijill.cnss_sim.cli import cnss_sim_command
 from sijill.config import SettingsError, get_settings
 from sijill.db import DatabaseNotMigratedError
-from sijill.dci.cli import dci_app
-from sijill.dci.client_cli import register_client_commands
-from sijill.dci.worker_cli import register_worker_commands
-from sijill.enrollment.cli import applications_app
 from sijill.errors import SijillError
-from sijill.linkage.cli import registries_app
-from sijill.linkage.dedup_cli import dedup_command, link_command, linkage_app
-from sijill.linkage.register_cli import duplicates_app
-from sijill.population.cli import persons_app
-from sijill.programmes.cli import eligibility_app, programmes_app, simulate_command
-from sijill.quality.cli import quality_app
-from sijill.scoring.cli import model_app
-from sijill.social_registry.cli import households_app, score_command
-from sijill.territory.cli import territory_app
+
+# Each context's commands, imported only when run (sijill.cli_lazy), in the order --help lists them.
+COMMANDS = {
+    "users": LazyCommand("sijill.access.cli:users_app"),
+    "audit": LazyCommand("sijill.access.cli:audit_app"),
+    "territory": LazyCommand("sijill.territory.cli:territory_app"),
+    "persons": LazyCommand("sijill.population.cli:persons_app"),
+    "model": LazyCommand("sijill.scoring.cli:model_app"),
+    "households": LazyCommand("sijill.social_registry.cli:households_app"),
+    "registries": LazyCommand("sijill.linkage.cli:registries_app"),
+    "programmes": LazyCommand("sijill.programmes.cli:programmes_app"),
+    "eligibility": LazyCommand("sijill.programmes.cli:eligibility_app"),
+    "applications": LazyCommand("sijill.enrollment.cli:applications_app"),
+    "simulate": LazyCommand("sijill.programmes.cli:simulate_command"),
+    "score": LazyCommand("sijill.social_registry.cli:score_command"),
+    "cnss-sim": LazyCommand("sijill.cnss_sim.cli:cnss_sim_command"),
+    "dedup": LazyCommand("sijill.linkage.dedup_cli:dedup_command"),
+    "link": LazyCommand("sijill.linkage.dedup_cli:link_command"),
+    "linkage": LazyCommand("sijill.linkage.dedup_cli:linkage_app"),
+    "duplicates": LazyCommand("sijill.linkage.register_cli:duplicates_app"),
+    "quality": LazyCommand("sijill.quality.cli:quality_app"),
+    "dci": LazyCommand("sijill.cli:dci_commands", builds_app=True),
+}
 
 app = typer.Typer(
     help="Sijill — سجل — social-protection targeting platform",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=lazy_group(COMMANDS),
 )
 db_app = typer.Typer(help="Database schema / قاعدة البيانات / base de données", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-app.add_typer(users_app, name="users")
-app.add_typer(audit_app, name="audit")
-app.add_typer(territory_app, name="territory")
-app.add_typer(persons_app, name="persons")
-app.add_typer(model_app, name="model")
-app.add_typer(households_app, name="households")
-app.add_typer(registries_app, name="registries")
-app.add_typer(programmes_app, name="programmes")
-app.add_typer(eligibility_app, name="eligibility")
-app.add_typer(applications_app, name="applications")
-app.command("simulate")(simulate_command)
-app.command("score")(score_command)
-app.command("cnss-sim")(cnss_sim_command)
-app.command("dedup")(dedup_command)
-app.command("link")(link_command)
-app.add_typer(linkage_app, name="linkage")
-app.add_typer(duplicates_app, name="duplicates")
-app.add_typer(quality_app, name="quality")
-register_client_commands(dci_app)
-register_worker_commands(dci_app)
-app.add_typer(dci_app, name="dci")
+
+
+def dci_commands() -> typer.Typer:
+    """The DCI partner commands with the client's and the worker's (``sijill dci ...``)."""
+    from sijill.dci.cli import dci_app
+    from sijill.dci.client_cli import register_client_commands
+    from sijill.dci.worker_cli import register_worker_commands
+
+    register_client_commands(dci_app)
+    register_worker_commands(dci_app)
+    return dci_app
 
 
 @db_app.command("upgrade")
@@ -177,10 +177,9 @@ def main() -> None:
     """Entry point: turn every expected failure into a clear message and exit code 2."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        # Without standalone mode click returns an Exit's code instead of exiting.
-        result = app(standalone_mode=False)
-        if isinstance(result, int) and result:
-            sys.exit(result)
+        # Standalone: Typer reports usage errors itself (exit 2) and exits with a command's code;
+        # the errors of Sijill's own commands come through to the handlers below.
+        app()
     except SettingsError as exc:
         err_console.print(f"invalid setting: {exc}\nإعداد غير صالح / paramètre invalide", markup=False)
         sys.exit(2)
@@ -203,18 +202,6 @@ def main() -> None:
                 f"قيمة غير صالحة في الحقل {field} / valeur invalide pour {field}: {err['msg']}", markup=False
             )
         sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("aborted / أُلغي / annulé")
-        sys.exit(1)
-    except Exception as exc:  # click usage errors have their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
-        raise
 
 
 if __name__ == "__main__":
