@@ -20,8 +20,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import TableClause
 
 from sijill.db import Base
+from sijill.sqlite_stage import can_stage, insert_through_stage, sqlite_text_values
 
 COPY_BATCH_ROWS = 100_000
+# From this many rows an SQLite write goes through a scratch file written by ADBC (sqlite_stage):
+# below it, the file costs more than binding the rows from Python.
+STAGE_FROM_ROWS = 20_000
 
 
 def bulk_insert(session: Session, table: Table | TableClause, data: pa.Table) -> int:
@@ -54,22 +58,32 @@ def bulk_insert(session: Session, table: Table | TableClause, data: pa.Table) ->
                 pacsv.write_csv(pa.Table.from_batches([batch]), buffer, options)
                 copy.write(buffer.getvalue())
     else:
-        placeholders = ", ".join("?" for _ in columns)
-        column_list = ", ".join(f'"{c}"' for c in columns)
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            with paused_collector():
-                for start in range(0, data.num_rows, COPY_BATCH_ROWS):
-                    rows = _sqlite_rows(data.slice(start, COPY_BATCH_ROWS))
-                    cursor.executemany(
-                        # Table and column names come from our own metadata, never from input.
-                        f'INSERT INTO "{table.name}" ({column_list}) VALUES ({placeholders})',  # noqa: S608
-                        rows,
-                    )
-        finally:
-            cursor.close()
+        pooled = connection.connection
+        raw_sqlite: Any = pooled.driver_connection
+        if data.num_rows >= STAGE_FROM_ROWS and can_stage(pooled.info):
+            insert_through_stage(raw_sqlite, pooled.info, table.name, columns, data)
+        else:
+            _insert_rows(raw_sqlite, table.name, columns, data)
     rows_written: int = data.num_rows
     return rows_written
+
+
+def _insert_rows(raw: Any, table_name: str, columns: Sequence[str], data: pa.Table) -> None:
+    """Row by row through sqlite3's executemany: small writes, or past the attached-file limit."""
+    placeholders = ", ".join("?" for _ in columns)
+    column_list = ", ".join(f'"{c}"' for c in columns)
+    cursor = raw.cursor()
+    try:
+        with paused_collector():
+            for start in range(0, data.num_rows, COPY_BATCH_ROWS):
+                rows = _sqlite_rows(data.slice(start, COPY_BATCH_ROWS))
+                cursor.executemany(
+                    # Table and column names come from our own metadata, never from input.
+                    f'INSERT INTO "{table_name}" ({column_list}) VALUES ({placeholders})',  # noqa: S608
+                    rows,
+                )
+    finally:
+        cursor.close()
 
 
 @contextmanager
@@ -89,10 +103,7 @@ def paused_collector() -> Iterator[None]:
 def _sqlite_rows(data: pa.Table) -> list[tuple[Any, ...]]:
     """Rows as Python tuples, with dates and times already written in SQLAlchemy's SQLite text
     format (what the ORM writes and reads back), which also spares sqlite3's slow adapters."""
-    frame = cast(pl.DataFrame, pl.from_arrow(data))
-    frame = frame.with_columns(
-        pl.col(pl.Datetime).dt.strftime("%Y-%m-%d %H:%M:%S%.6f"), pl.col(pl.Date).dt.strftime("%Y-%m-%d")
-    )
+    frame = cast(pl.DataFrame, pl.from_arrow(sqlite_text_values(data)))
     return frame.rows()
 
 

@@ -54,8 +54,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # whole DCI records) into whatever log records it.
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
+        from sijill.sqlite_stage import forget_stages, release_stages
+
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        # Large writes attach scratch files (sijill.sqlite_stage); they go when the transaction has.
+        event.listen(engine, "checkin", release_stages)
+        event.listen(engine, "close", forget_stages)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 

@@ -76,6 +76,31 @@ def test_any_adjacent_transposition_is_detected(number: str, position: int) -> N
     assert not verhoeff_valid(swapped)
 
 
+def test_a_first_load_into_an_empty_ledger_gets_distinct_strong_numbers(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with transaction(session_factory) as session, rebuilt_after(session, ("person",)):
+        loaded = issue_for_load(session, 50_000, issued_by="load").to_list()
+    assert len(set(loaded)) == 50_000 and loaded == sorted(loaded)
+    assert all(len(n) == 10 and verhoeff_valid(n) and not is_weak(n) for n in loaded)
+    with session_factory() as session:
+        assert session.execute(select(func.count()).select_from(IssuedIdcs)).scalar_one() == 50_000
+
+
+@given(st.lists(st.integers(min_value=0, max_value=9), min_size=10, max_size=10))
+def test_weak_mask_finds_exactly_the_runs_a_scan_finds(digits: list[int]) -> None:
+    """The vectorised rule against a plain reading of it: a leading 0, or WEAK_RUN digits in a row
+    that repeat or count up or down by one."""
+    steps = [b - a for a, b in itertools.pairwise(digits)]
+    run = idcs_module.WEAK_RUN - 1
+    expected = digits[0] == 0 or any(
+        all(step == direction for step in steps[start : start + run])
+        for direction in (0, 1, -1)
+        for start in range(len(steps) - run + 1)
+    )
+    assert bool(weak_mask(np.array([digits], dtype=np.int8))[0]) == expected
+
+
 def test_weak_mask_is_vectorised_over_rows() -> None:
     rows = np.array([[1, 2, 3, 4, 5, 9, 9, 1, 0, 2], [7, 2, 9, 4, 0, 1, 5, 8, 3, 6]], dtype=np.int8)
     assert weak_mask(rows).tolist() == [True, False]
@@ -146,10 +171,14 @@ def test_a_first_load_gets_only_numbers_nobody_holds(
     monkeypatch.setattr(
         idcs_module, "draw_numbers", lambda count, _scheme: np.array(rng.choice(pool, size=count), dtype="U10")
     )
+    monkeypatch.setattr(
+        idcs_module, "draw_values", lambda count, _scheme: rng.choice(np.array(pool, dtype=np.int64), size=count)
+    )
     with transaction(session_factory) as session:
         first = issue(session, 2_000, issued_by="test")
     with transaction(session_factory) as session, rebuilt_after(session, ("person",)):
-        loaded = issue_for_load(session, 1_000, issued_by="load")
+        loaded = issue_for_load(session, 1_000, issued_by="load").to_list()
+    assert loaded == sorted(loaded)
     assert sorted(first + loaded) == sorted(pool)
     with pytest.raises(IntegrityError), transaction(session_factory) as session:
         session.add(IssuedIdcs(number=loaded[0], issued_at=datetime.now(UTC), issued_by="again"))

@@ -51,11 +51,16 @@ def weak_mask(numbers: NDArray[np.int8]) -> NDArray[np.bool_]:
     """True for rows (digit matrices) with a leading 0 or a long repeated or sequential run."""
     steps = np.diff(numbers.astype(np.int16), axis=1)
     weak: NDArray[np.bool_] = numbers[:, 0] == 0
+    # A run of WEAK_RUN digits is WEAK_RUN - 1 equal consecutive steps: the steps at each start
+    # position ANDed with the next ones (shifted column slices, cheaper than window views).
+    run = WEAK_RUN - 1
+    starts = steps.shape[1] - run + 1
     for step in (0, 1, -1):
-        same = (steps == step).astype(np.int8)
-        # A run of WEAK_RUN digits is WEAK_RUN - 1 equal consecutive steps.
-        window = np.lib.stride_tricks.sliding_window_view(same, WEAK_RUN - 1, axis=1)
-        weak |= np.all(window, axis=2).any(axis=1)
+        same = steps == step
+        together = same[:, :starts].copy()
+        for offset in range(1, run):
+            together &= same[:, offset : offset + starts]
+        weak |= together.any(axis=1)
     return weak
 
 
@@ -64,8 +69,8 @@ def is_weak(number: str) -> bool:
     return bool(weak_mask(digits[None, :])[0])
 
 
-def draw_numbers(count: int, scheme: CheckDigitScheme) -> NDArray[np.str_]:
-    """``count`` strong candidate numbers (not yet reserved): random body plus check digit."""
+def _draw_digits(count: int, scheme: CheckDigitScheme) -> NDArray[np.int8]:
+    """``count`` strong candidate numbers as rows of digits: random body plus check digit."""
     chosen: list[NDArray[np.int8]] = []
     have = 0
     while have < count:
@@ -74,8 +79,22 @@ def draw_numbers(count: int, scheme: CheckDigitScheme) -> NDArray[np.str_]:
         strong = full[~weak_mask(full)]
         chosen.append(strong)
         have += strong.shape[0]
-    digits = np.concatenate(chosen)[:count]
-    as_chars = (digits + ord("0")).astype(np.uint8)
+    return np.concatenate(chosen)[:count]
+
+
+_PLACES = 10 ** np.arange(BODY_DIGITS, -1, -1, dtype=np.int64)
+
+
+def draw_values(count: int, scheme: CheckDigitScheme) -> NDArray[np.int64]:
+    """``count`` strong candidate numbers as integers: exact, since a number never starts with 0,
+    and an order of magnitude cheaper to sort and compare than text."""
+    values: NDArray[np.int64] = _draw_digits(count, scheme).astype(np.int64) @ _PLACES
+    return values
+
+
+def draw_numbers(count: int, scheme: CheckDigitScheme) -> NDArray[np.str_]:
+    """``count`` strong candidate numbers (not yet reserved), as text."""
+    as_chars = (_draw_digits(count, scheme) + ord("0")).astype(np.uint8)
     # Each row of 10 ASCII bytes read as one fixed-width string, without a Python loop.
     return np.ascontiguousarray(as_chars).view("S10").ravel().astype("U10")
 
@@ -113,42 +132,59 @@ def issue(session: Session, count: int, *, issued_by: str, scheme_name: str = "v
 MIN_DRAW = 1024
 
 
-def issue_for_load(session: Session, count: int, *, issued_by: str, scheme_name: str = "verhoeff") -> list[str]:
-    """``count`` new numbers for a first load, which holds the ledger alone until it commits.
+def issue_for_load(session: Session, count: int, *, issued_by: str, scheme_name: str = "verhoeff") -> pl.Series:
+    """``count`` new numbers for a first load (ascending), which holds the ledger alone until it
+    commits.
 
-    The candidates already issued are found through the ledger's primary key; the key is then set
-    aside while the rest are written (``sijill.bulk_mode``) and built again, checking uniqueness,
-    before the load goes on. The caller must already have set aside the foreign key of
-    ``person.idcs`` (a load does, for ``person``)."""
+    The candidates already issued are found through the ledger's primary key (none can be when
+    the ledger is empty, a country's first load); the key is then set aside while the rest are
+    written (``sijill.bulk_mode``) and built again, checking uniqueness, before the load goes on.
+    The caller must already have set aside the foreign key of ``person.idcs`` (a load does, for
+    ``person``)."""
     lock_ledger(session)
     scheme = SCHEMES[scheme_name]
-    kept = np.empty(0, dtype="U10")
+    ledger_empty = not session.execute(text("SELECT 1 FROM issued_idcs LIMIT 1")).first()
+    kept = np.empty(0, dtype=np.int64)
     while kept.size < count:
         wanted = count - kept.size
         # At least MIN_DRAW: when few numbers are still missing, tiny draws that all collide would
         # each cost a round trip (a test drawing from a small pool once kept a worker looping).
-        drawn = draw_numbers(max(int(wanted * 1.001) + 16, MIN_DRAW), scheme)
-        candidates = np.setdiff1d(drawn, kept)  # sorted, unique
-        _stage(session, candidates)
-        held = session.execute(
-            text(
-                "SELECT c.number FROM idcs_candidate c "
-                "WHERE EXISTS (SELECT 1 FROM issued_idcs i WHERE i.number = c.number)"
-            )
-        ).scalars()
-        free = np.setdiff1d(candidates, np.asarray(list(held), dtype="U10"), assume_unique=True)
+        candidates = _sorted_unique(draw_values(max(int(wanted * 1.001) + 16, MIN_DRAW), scheme))
+        if kept.size:
+            candidates = candidates[~np.isin(candidates, kept)]
+        free = candidates if ledger_empty else _not_held(session, candidates)
         # Extra candidates (drawn to cover collisions) are dropped at random, not from the top.
         kept = np.concatenate([kept, np.random.default_rng().choice(free, size=min(wanted, free.size), replace=False)])
+    kept.sort()  # see the note in ``issue`` on order
+    numbers = pl.Series("number", kept).cast(pl.String)
     with rebuilt_after(session, ("issued_idcs",), primary_keys_of=("issued_idcs",)):
-        now = datetime.now(UTC)
-        kept = np.sort(kept)  # see the note in ``issue`` on order
-        ledger = pl.DataFrame({"number": kept, "issued_at": now, "issued_by": issued_by})
+        ledger = pl.DataFrame({"number": numbers}).with_columns(
+            pl.lit(datetime.now(UTC)).alias("issued_at"), pl.lit(issued_by).alias("issued_by")
+        )
         bulk_insert_frame(session, "issued_idcs", ledger)
-    numbers: list[str] = kept.tolist()
     return numbers
 
 
-def _stage(session: Session, candidates: NDArray[np.str_]) -> None:
+def _sorted_unique(values: NDArray[np.int64]) -> NDArray[np.int64]:
+    """``np.unique`` by sorting: numpy's hash-based unique took 0.25 s for a million integers."""
+    ordered = np.sort(values)
+    distinct: NDArray[np.int64] = ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
+    return distinct
+
+
+def _not_held(session: Session, candidates: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The candidates (sorted, unique) that the ledger does not hold, found through its key."""
+    _stage(session, pl.Series("number", candidates).cast(pl.String))
+    held = session.execute(
+        text(
+            "SELECT c.number FROM idcs_candidate c WHERE EXISTS (SELECT 1 FROM issued_idcs i WHERE i.number = c.number)"
+        )
+    ).scalars()
+    free: NDArray[np.int64] = np.setdiff1d(candidates, np.asarray([int(n) for n in held], dtype=np.int64), True)
+    return free
+
+
+def _stage(session: Session, candidates: NDArray[np.str_] | pl.Series) -> None:
     """Put the candidates in the ``idcs_candidate`` temporary table (one bulk write)."""
     session.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS idcs_candidate (number VARCHAR(10))"))
     session.execute(text("DELETE FROM idcs_candidate"))
