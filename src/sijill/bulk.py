@@ -7,6 +7,7 @@ import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import TableClause
 
 from sijill.db import Base
-from sijill.sqlite_stage import can_stage, insert_through_stage, sqlite_text_values
+from sijill.sqlite_stage import can_stage, insert_through_stage, sqlite_text_values, stage_file
 
 COPY_BATCH_ROWS = 100_000
 # From this many rows an SQLite write goes through a scratch file written by ADBC (sqlite_stage):
@@ -66,6 +67,46 @@ def bulk_insert(session: Session, table: Table | TableClause, data: pa.Table) ->
             _insert_rows(raw_sqlite, table.name, columns, data)
     rows_written: int = data.num_rows
     return rows_written
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedInsert:
+    """Rows made ready to insert before it is known which of them to leave out."""
+
+    table: Table
+    data: pa.Table
+    scratch: str | None  # SQLite: the scratch file's rows, already written
+
+
+def prepare_insert(session: Session, table: Table, data: pa.Table) -> PreparedInsert:
+    """The part of ``bulk_insert`` that needs no decision yet, done now: on SQLite the scratch file
+    is written (in C, so the caller's other threads go on computing meanwhile); PostgreSQL's COPY
+    has no such part."""
+    data = data.select([name for name in data.column_names if name in table.c])
+    connection = session.connection()
+    pooled = connection.connection
+    if connection.dialect.name == "postgresql" or data.num_rows < STAGE_FROM_ROWS or not can_stage(pooled.info):
+        return PreparedInsert(table, data, None)
+    return PreparedInsert(table, data, stage_file(pooled.driver_connection, pooled.info, data))
+
+
+def complete_insert(session: Session, prepared: PreparedInsert, *, leave_out: pl.Series) -> int:
+    """Insert the prepared rows but those whose ``id`` is in ``leave_out``; returns how many."""
+    if prepared.scratch is None:
+        frame = cast(pl.DataFrame, pl.from_arrow(prepared.data))
+        return bulk_insert(session, prepared.table, frame.filter(~pl.col("id").is_in(leave_out.implode())).to_arrow())
+    session.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS prepared_left_out (id BIGINT)"))
+    session.execute(text("DELETE FROM prepared_left_out"))
+    bulk_insert_frame(session, "prepared_left_out", leave_out.to_frame("id"))
+    listed = ", ".join(f'"{c}"' for c in prepared.data.column_names)
+    written = session.execute(
+        text(
+            f'INSERT INTO "{prepared.table.name}" ({listed}) SELECT {listed} FROM {prepared.scratch} '  # noqa: S608 (our names)
+            "WHERE id NOT IN (SELECT id FROM prepared_left_out)"
+        )
+    )
+    count: int = written.rowcount  # type: ignore[attr-defined]
+    return count
 
 
 def _insert_rows(raw: Any, table_name: str, columns: Sequence[str], data: pa.Table) -> None:

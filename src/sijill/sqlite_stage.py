@@ -55,6 +55,13 @@ def insert_through_stage(
 
     ``raw`` is the sqlite3 connection, ``record_info`` its pool record's ``info``; table and
     column names come from our own metadata, never from input."""
+    rows = stage_file(raw, record_info, data)
+    listed = ", ".join(f'"{c}"' for c in columns)
+    raw.execute(f'INSERT INTO "{table}" ({listed}) SELECT {listed} FROM {rows}')  # noqa: S608
+
+
+def stage_file(raw: Any, record_info: dict[str, Any], data: pa.Table) -> str:
+    """Write ``data`` to a scratch file attached to ``raw``; returns the SQL name of its rows."""
     import adbc_driver_sqlite.dbapi as adbc_sqlite  # only when a large write needs it
 
     main_file = next((row[2] for row in raw.execute("PRAGMA database_list") if row[1] == "main"), "")
@@ -76,8 +83,7 @@ def insert_through_stage(
         path.unlink(missing_ok=True)
         raise
     record_info.setdefault(_STAGES, []).append((schema, str(path)))
-    listed = ", ".join(f'"{c}"' for c in columns)
-    raw.execute(f'INSERT INTO "{table}" ({listed}) SELECT {listed} FROM {schema}."rows"')  # noqa: S608
+    return f'{schema}."rows"'
 
 
 def release_stages(dbapi_connection: Any, record: Any) -> None:
