@@ -3,6 +3,8 @@ through SQLite's scratch file or not, in the caller's transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import polars as pl
 import pytest
 from sqlalchemy import Column, Date, Engine, Integer, MetaData, String, Table, select
@@ -21,9 +23,11 @@ PROBE = Table(
 
 
 @pytest.fixture
-def probe(engine: Engine) -> Engine:
+def probe(engine: Engine) -> Iterator[Engine]:
+    """The probe tables, dropped afterwards (the PostgreSQL test database is shared)."""
     _METADATA.create_all(engine)
-    return engine
+    yield engine
+    _METADATA.drop_all(engine)
 
 
 @pytest.mark.parametrize("through_scratch_file", [True, False])

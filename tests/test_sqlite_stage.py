@@ -3,6 +3,7 @@ transaction, and no scratch file left behind."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -49,9 +50,11 @@ def _frame(rows: int) -> pl.DataFrame:
 
 
 @pytest.fixture
-def probes(engine: Engine) -> Engine:
+def probes(engine: Engine) -> Iterator[Engine]:
+    """The probe tables, dropped afterwards (the PostgreSQL test database is shared)."""
     _METADATA.create_all(engine)
-    return engine
+    yield engine
+    _METADATA.drop_all(engine)
 
 
 def _stage_files(engine: Engine) -> list[Path]:
