@@ -75,11 +75,17 @@ FROM scored
 def strong_pairs(rows: pl.DataFrame, register: pl.DataFrame) -> pl.DataFrame:
     """Strong (rid, candidate) pairs: ``person_id`` set for a register record, else ``other_rid``, an
     earlier row of the same file (the later of two rows is the one held)."""
-    return scored_pairs(rows, register).filter(pl.col("same_cin") | (pl.col("score") >= STRONG_SCORE))
+    # Kept in DuckDB: of a million rows' 1.4M pairs, 3 % are strong, and handing all of them over
+    # to polars first cost 0.4 s.
+    return scored_pairs(rows, register, at_least=STRONG_SCORE)
 
 
-def scored_pairs(rows: pl.DataFrame, register: pl.DataFrame) -> pl.DataFrame:
-    """Every pair sharing a block, with its score, best candidate of each row first."""
+def scored_pairs(rows: pl.DataFrame, register: pl.DataFrame, *, at_least: float | None = None) -> pl.DataFrame:
+    """Every pair sharing a block, with its score, best candidate of each row first; with
+    ``at_least``, only the pairs scoring that much or sharing a CIN."""
+    sql = _pairs_sql()
+    if at_least is not None:
+        sql = f"SELECT * FROM ({sql}) WHERE same_cin OR score >= {float(at_least)!r}"  # noqa: S608 (a number)
     connection = duckdb.connect()
     try:
         file_rows = rows.with_columns(pl.lit(None, dtype=pl.Int64).alias("person_id")).select(PAIR_COLUMNS)
@@ -89,7 +95,7 @@ def scored_pairs(rows: pl.DataFrame, register: pl.DataFrame) -> pl.DataFrame:
         connection.register("everyone", everyone)
         connection.execute("CREATE TEMPORARY TABLE a AS SELECT * FROM file_rows")
         connection.execute("CREATE TEMPORARY TABLE b AS SELECT * FROM everyone")
-        relation = connection.sql(_pairs_sql(), params={"different_name": DIFFERENT_NAME})
+        relation = connection.sql(sql, params={"different_name": DIFFERENT_NAME})
         assert relation is not None  # a SELECT always yields a relation
         scored: pl.DataFrame = relation.pl()
     finally:
