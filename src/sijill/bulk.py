@@ -74,20 +74,22 @@ class PreparedInsert:
     """Rows made ready to insert before it is known which of them to leave out."""
 
     table: Table
-    data: pa.Table
-    scratch: str | None  # SQLite: the scratch file's rows, already written
+    columns: tuple[str, ...]
+    data: pa.Table | None  # still to write (PostgreSQL, small writes)
+    scratch: str | None  # SQLite: the scratch file's rows, already written (``data`` then freed)
 
 
 def prepare_insert(session: Session, table: Table, data: pa.Table) -> PreparedInsert:
     """The part of ``bulk_insert`` that needs no decision yet, done now: on SQLite the scratch file
     is written (in C, so the caller's other threads go on computing meanwhile); PostgreSQL's COPY
     has no such part."""
-    data = data.select([name for name in data.column_names if name in table.c])
+    columns = tuple(name for name in data.column_names if name in table.c)
+    data = data.select(list(columns))
     connection = session.connection()
     pooled = connection.connection
     if connection.dialect.name == "postgresql" or data.num_rows < STAGE_FROM_ROWS or not can_stage(pooled.info):
-        return PreparedInsert(table, data, None)
-    return PreparedInsert(table, data, stage_file(pooled.driver_connection, pooled.info, data))
+        return PreparedInsert(table, columns, data, None)
+    return PreparedInsert(table, columns, None, stage_file(pooled.driver_connection, pooled.info, data))
 
 
 def complete_insert(session: Session, prepared: PreparedInsert, *, leave_out: pl.Series) -> int:
@@ -98,7 +100,7 @@ def complete_insert(session: Session, prepared: PreparedInsert, *, leave_out: pl
     session.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS prepared_left_out (id BIGINT)"))
     session.execute(text("DELETE FROM prepared_left_out"))
     bulk_insert_frame(session, "prepared_left_out", leave_out.to_frame("id"))
-    listed = ", ".join(f'"{c}"' for c in prepared.data.column_names)
+    listed = ", ".join(f'"{c}"' for c in prepared.columns)
     written = session.execute(
         text(
             f'INSERT INTO "{prepared.table.name}" ({listed}) SELECT {listed} FROM {prepared.scratch} '  # noqa: S608 (our names)
