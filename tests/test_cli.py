@@ -137,6 +137,7 @@ def test_usage_errors_exit_2_without_a_traceback(fresh_sqlite: str) -> None:
         result = sijill(*args, db_url=fresh_sqlite)
         assert result.returncode == 2, args
         assert "Traceback" not in result.stderr and "Usage" in result.stderr, args
+        assert "أمر أو خيار غير صالح" in result.stderr and "Commande ou option invalide" in result.stderr, args
 
 
 def test_every_command_is_listed_and_a_command_imports_only_its_own_context(fresh_sqlite: str) -> None:

@@ -61,12 +61,18 @@ def bulk_insert(session: Session, table: Table | TableClause, data: pa.Table) ->
     else:
         pooled = connection.connection
         raw_sqlite: Any = pooled.driver_connection
-        if data.num_rows >= STAGE_FROM_ROWS and can_stage(pooled.info):
+        if _through_scratch_file(pooled, data):
             insert_through_stage(raw_sqlite, pooled.info, table.name, columns, data)
         else:
             _insert_rows(raw_sqlite, table.name, columns, data)
     rows_written: int = data.num_rows
     return rows_written
+
+
+def _through_scratch_file(pooled: Any, data: pa.Table) -> bool:
+    """Whether an SQLite write goes through a scratch file: large enough, and a file can still be
+    attached to this connection."""
+    return data.num_rows >= STAGE_FROM_ROWS and can_stage(pooled.info)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +93,7 @@ def prepare_insert(session: Session, table: Table, data: pa.Table) -> PreparedIn
     data = data.select(list(columns))
     connection = session.connection()
     pooled = connection.connection
-    if connection.dialect.name == "postgresql" or data.num_rows < STAGE_FROM_ROWS or not can_stage(pooled.info):
+    if connection.dialect.name == "postgresql" or not _through_scratch_file(pooled, data):
         return PreparedInsert(table, columns, data, None)
     return PreparedInsert(table, columns, None, stage_file(pooled.driver_connection, pooled.info, data))
 
@@ -95,11 +101,10 @@ def prepare_insert(session: Session, table: Table, data: pa.Table) -> PreparedIn
 def complete_insert(session: Session, prepared: PreparedInsert, *, leave_out: pl.Series) -> int:
     """Insert the prepared rows but those whose ``id`` is in ``leave_out``; returns how many."""
     if prepared.scratch is None:
+        assert prepared.data is not None  # kept until written when there is no scratch file
         frame = cast(pl.DataFrame, pl.from_arrow(prepared.data))
         return bulk_insert(session, prepared.table, frame.filter(~pl.col("id").is_in(leave_out.implode())).to_arrow())
-    session.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS prepared_left_out (id BIGINT)"))
-    session.execute(text("DELETE FROM prepared_left_out"))
-    bulk_insert_frame(session, "prepared_left_out", leave_out.to_frame("id"))
+    fill_temporary_table(session, "prepared_left_out", "id BIGINT", leave_out.to_frame("id"))
     listed = ", ".join(f'"{c}"' for c in prepared.columns)
     written = session.execute(
         text(
@@ -167,6 +172,15 @@ def bulk_insert_frame(session: Session, table_name: str, frame: pl.DataFrame) ->
     """``bulk_insert`` into a table known by name only (e.g. a temporary table)."""
     clause = table_clause(table_name, *(column(name) for name in frame.columns))
     return bulk_insert(session, clause, frame.to_arrow())
+
+
+def fill_temporary_table(session: Session, name: str, columns: str, frame: pl.DataFrame) -> None:
+    """``frame`` as the only rows of the session's temporary table ``name`` (``columns``: its SQL
+    column definitions), created on first use: sets of keys a statement joins or excludes.
+    Name and columns are our own constants, never input."""
+    session.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ({columns})"))
+    session.execute(text(f"DELETE FROM {name}"))  # noqa: S608
+    bulk_insert_frame(session, name, frame)
 
 
 def record_stamp(username: str, now: datetime) -> list[pl.Expr]:

@@ -177,9 +177,11 @@ def main() -> None:
     """Entry point: turn every expected failure into a clear message and exit code 2."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        # Standalone: Typer reports usage errors itself (exit 2) and exits with a command's code;
-        # the errors of Sijill's own commands come through to the handlers below.
-        app()
+        # Without standalone mode Typer returns an Exit's code instead of exiting, and raises its
+        # usage errors here, where they get their Arabic and French lines.
+        result = app(standalone_mode=False)
+        if isinstance(result, int) and result:
+            sys.exit(result)
     except SettingsError as exc:
         err_console.print(f"invalid setting: {exc}\nإعداد غير صالح / paramètre invalide", markup=False)
         sys.exit(2)
@@ -195,6 +197,22 @@ def main() -> None:
         for detail in exc.details[:50]:
             err_console.print(f"  {detail}", markup=False)
         sys.exit(2)
+    except typer.Abort:
+        err_console.print("aborted / أُلغي / annulé")
+        sys.exit(1)
+    except typer.TyperException as exc:
+        # Typer's own refusals (unknown command, bad or missing option), whose click it vendors:
+        # its English message with the usage line, then what to do in Arabic and French.
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err_console.print(exc.format_message(), markup=False)
+        err_console.print(
+            "أمر أو خيار غير صالح: انظروا sijill --help\nCommande ou option invalide : voir sijill --help",
+            markup=False,
+        )
+        sys.exit(exc.exit_code)
     except ValidationError as exc:
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"])

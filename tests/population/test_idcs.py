@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import threading
 from datetime import UTC, datetime
 
 import numpy as np
@@ -215,3 +216,30 @@ def test_eight_parallel_workers_issue_100000_numbers_without_duplicate_or_error(
     assert all(verhoeff_valid(n) for n in numbers)
     with make_sessionmaker(engine)() as session:
         assert session.execute(select(func.count()).select_from(IssuedIdcs)).scalar_one() == 100_000
+
+
+def test_threads_issuing_one_number_at_a_time_share_the_drawn_ahead_numbers_safely(
+    session_factory: sessionmaker[Session], backend: str
+) -> None:
+    """The online issuer's numbers drawn ahead are shared by a server process's request threads:
+    eight threads, each issuing one number per transaction, never get the same number."""
+    if backend != "postgresql":
+        pytest.skip("SQLite serialises writers; the concurrency guarantee is tested on PostgreSQL")
+    issued: list[str] = []
+    recording = threading.Lock()
+
+    def one_desk() -> None:
+        for _ in range(60):
+            with transaction(session_factory) as session:
+                numbers = issue(session, 1, issued_by="desk")
+            with recording:
+                issued.extend(numbers)
+
+    desks = [threading.Thread(target=one_desk) for _ in range(8)]
+    for desk in desks:
+        desk.start()
+    for desk in desks:
+        desk.join()
+    assert len(issued) == 480 and len(set(issued)) == 480
+    with session_factory() as session:
+        assert session.execute(select(func.count()).select_from(IssuedIdcs)).scalar_one() == 480

@@ -16,7 +16,7 @@ from sqlalchemy import Date, Integer, String, func, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
-from sijill.bulk import bulk_insert_frame
+from sijill.bulk import fill_temporary_table
 from sijill.population.blocks import BLOCKS, KEY_COLUMNS
 from sijill.population.candidates import DIFFERENT_NAME, STRONG_SCORE
 from sijill.population.models import Person
@@ -131,15 +131,13 @@ def register_blocks(session: Session, rows: pl.DataFrame, register_records: int)
     elif register_records < SCAN_WHOLE_REGISTER_RATIO * rows.height:
         found = _read(session, f"SELECT {_REGISTER_COLUMNS} FROM person p WHERE p.status <> 'merged'")  # noqa: S608
     else:
-        session.execute(
-            text(
-                "CREATE TEMPORARY TABLE IF NOT EXISTS import_keys (cin VARCHAR(10), phone VARCHAR(16), "
-                "family_key VARCHAR(60), given_key VARCHAR(60), father_key VARCHAR(60), birth_date DATE, "
-                "birth_year INTEGER)"
-            )
+        fill_temporary_table(
+            session,
+            "import_keys",
+            "cin VARCHAR(10), phone VARCHAR(16), family_key VARCHAR(60), given_key VARCHAR(60), "
+            "father_key VARCHAR(60), birth_date DATE, birth_year INTEGER",
+            rows.select(KEY_COLUMNS),
         )
-        session.execute(text("DELETE FROM import_keys"))
-        bulk_insert_frame(session, "import_keys", rows.select(KEY_COLUMNS))
         union = " UNION ".join(
             f"SELECT {_REGISTER_COLUMNS} FROM import_keys k JOIN person p ON {block.batch_join('k', 'p')} "  # noqa: S608 (constant fragments)
             "WHERE p.status <> 'merged'"

@@ -30,8 +30,8 @@ from sijill.access import audit
 from sijill.access.actor import Actor
 from sijill.bulk import (
     bulk_insert,
-    bulk_insert_frame,
     complete_insert,
+    fill_temporary_table,
     prepare_insert,
     record_stamp,
     table_of,
@@ -66,9 +66,8 @@ def apply_in_chunks(
     created = held = 0
     # Person ids of the rows created so far: a later row held because of an earlier one points there.
     created_ids = _NONE_CREATED
-    rows = max(CHUNK_ROWS, 1)
-    for offset in range(0, todo.height, rows):
-        chunk = todo.slice(offset, rows)
+    for offset in range(0, todo.height, CHUNK_ROWS):
+        chunk = todo.slice(offset, CHUNK_ROWS)
         chunk_pairs = pairs.filter(pl.col("rid").is_in(chunk["rid"].implode()))
         with _chunk_transaction(factory) as session:
             new_ids, kept = apply_chunk(session, actor, chunk, chunk_pairs, created_ids, source)
@@ -137,9 +136,7 @@ def apply_first_load(
 
 def _give_back(session: Session, unused: pl.DataFrame) -> None:
     """Take numbers issued in this transaction but not handed out back out of the ledger."""
-    session.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS import_unused (number VARCHAR(10))"))
-    session.execute(text("DELETE FROM import_unused"))
-    bulk_insert_frame(session, "import_unused", unused)
+    fill_temporary_table(session, "import_unused", "number VARCHAR(10)", unused)
     session.execute(text("DELETE FROM issued_idcs WHERE number IN (SELECT number FROM import_unused)"))
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from sijill.bulk import bulk_insert_frame
+from sijill.bulk import bulk_insert_frame, fill_temporary_table
 from sijill.bulk_mode import rebuilt_after
 from sijill.db import begin_sqlite_write
 from sijill.population.check_digits import SCHEMES, CheckDigitScheme
@@ -186,9 +186,7 @@ def _not_held(session: Session, candidates: NDArray[np.int64]) -> NDArray[np.int
 
 def _stage(session: Session, candidates: NDArray[np.str_] | pl.Series) -> None:
     """Put the candidates in the ``idcs_candidate`` temporary table (one bulk write)."""
-    session.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS idcs_candidate (number VARCHAR(10))"))
-    session.execute(text("DELETE FROM idcs_candidate"))
-    bulk_insert_frame(session, "idcs_candidate", pl.DataFrame({"number": candidates}))
+    fill_temporary_table(session, "idcs_candidate", "number VARCHAR(10)", pl.DataFrame({"number": candidates}))
 
 
 def lock_ledger(session: Session) -> None:
